@@ -1,0 +1,242 @@
+/**
+ * The HTTP layer: turns a Vault API request into a CoreRequest and the core's answer into Vault's
+ * envelope, status codes and error shapes. Everything client-facing about the wire lives here.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { HttpBindings } from '@hono/node-server';
+import type { TLSSocket } from 'node:tls';
+import type { Core, HttpOperation } from '../core/core.js';
+import { LogicalError } from '../core/logical.js';
+import { parseGoBool } from '../core/fields.js';
+import { parseDuration } from '../config/duration.js';
+import { decodeBody } from './request-body.js';
+import { renderEnvelope, isEmptyResponse, errorBody } from './envelope.js';
+import * as lifecycle from './sys-lifecycle.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Logger } from '../util/logger.js';
+import { uuid } from '../util/ids.js';
+
+export const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024;
+
+export interface HttpOptions {
+  core: Core;
+  metrics: Metrics;
+  logger: Logger;
+  maxRequestSize?: number;
+}
+
+type Env = { Bindings: HttpBindings };
+
+const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
+}
+
+function errors(status: number, msgs: string[], data?: Record<string, unknown>): Response {
+  return new Response(errorBody(msgs, data), { status, headers: JSON_HEADERS });
+}
+
+/** Extracts the API path from the raw URL (before any normalisation) and validates it. */
+export function apiPath(rawUrl: string): string {
+  const pathPart = rawUrl.split('?')[0] ?? '';
+  if (!pathPart.startsWith('/v1/')) throw new LogicalError('not found', 404);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathPart.slice(4));
+  } catch {
+    throw new LogicalError('invalid path: malformed percent-encoding');
+  }
+  if (/[\x00-\x1f\x7f]/.test(decoded)) throw new LogicalError('invalid path: contains non-printable characters');
+  const segments = decoded.split('/');
+  if (segments.some((s) => s === '.' || s === '..')) throw new LogicalError("invalid path: '.' and '..' segments are not allowed");
+  return decoded.replace(/^\/+/, '');
+}
+
+function queryParams(rawUrl: string): Record<string, string> {
+  const i = rawUrl.indexOf('?');
+  const out: Record<string, string> = {};
+  if (i < 0) return out;
+  for (const [k, v] of new URLSearchParams(rawUrl.slice(i + 1))) out[k] = v;
+  return out;
+}
+
+function clientToken(c: Context<Env>): string {
+  const t = c.req.header('x-vault-token');
+  if (t !== undefined && t !== '') return t;
+  const auth = c.req.header('authorization');
+  if (auth && /^bearer /i.test(auth)) return auth.slice(7).trim();
+  return '';
+}
+
+function parseWrapTtl(header: string | undefined): number | undefined {
+  if (header === undefined || header === '') return undefined;
+  let ttl: number;
+  try {
+    ttl = parseDuration(header);
+  } catch (e) {
+    throw new LogicalError(`error parsing X-Vault-Wrap-TTL header: ${(e as Error).message}`);
+  }
+  if (ttl < 0) throw new LogicalError('requested wrap ttl cannot be negative');
+  return ttl;
+}
+
+export function createHttpApp(opts: HttpOptions): Hono<Env> {
+  const { core, metrics, logger } = opts;
+  const app = new Hono<Env>();
+  const maxSize = opts.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE;
+
+  app.use('*', async (c, next) => {
+    await next();
+    metrics.httpRequests.inc({ method: c.req.method, code: String(c.res.status) });
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({ maxSize, onError: () => errors(413, [`http: request body too large`]) }),
+  );
+
+  app.all('/v1/*', async (c) => {
+    const rawUrl = c.env?.incoming?.url ?? new URL(c.req.url).pathname + new URL(c.req.url).search;
+    const requestId = uuid();
+    const started = performance.now();
+    try {
+      return await route(c, rawUrl, requestId);
+    } catch (e) {
+      if (e instanceof LogicalError) return errors(e.status, e.message === 'not found' && e.status === 404 ? [] : [e.message], e.data);
+      logger.error('request failed', { request_id: requestId, error: (e as Error).message, stack: (e as Error).stack });
+      return errors(500, ['internal error']);
+    } finally {
+      metrics.handleRequest.observe(performance.now() - started);
+    }
+  });
+
+  app.all('*', () => errors(404, []));
+
+  async function route(c: Context<Env>, rawUrl: string, requestId: string): Promise<Response> {
+    const path = apiPath(rawUrl);
+    const method = c.req.method.toUpperCase();
+    const query = queryParams(rawUrl);
+
+    // Lifecycle endpoints: served sealed or not, bare JSON, no token.
+    switch (path) {
+      case 'sys/health': {
+        if (method !== 'GET' && method !== 'HEAD') return errors(405, []);
+        const r = await lifecycle.health(core, query);
+        return method === 'HEAD' ? new Response(null, { status: r.status, headers: JSON_HEADERS }) : json(r.status, r.body);
+      }
+      case 'sys/seal-status':
+        if (method !== 'GET') return errors(405, []);
+        return json(200, await lifecycle.sealStatus(core));
+      case 'sys/init':
+        if (method === 'GET') return json(200, { initialized: await core.isInitialized() });
+        if (method === 'PUT' || method === 'POST') {
+          const r = await lifecycle.init(core, await body(c));
+          return json(r.status, r.body);
+        }
+        return errors(405, []);
+      case 'sys/unseal': {
+        if (method !== 'PUT' && method !== 'POST') return errors(405, []);
+        const r = await lifecycle.unseal(core, await body(c));
+        return json(r.status, r.body);
+      }
+      case 'sys/leader': {
+        if (method !== 'GET') return errors(405, []);
+        const r = lifecycle.leader(core);
+        return json(r.status, r.body);
+      }
+    }
+
+    let operation: HttpOperation;
+    let data: Record<string, unknown>;
+    const fromQuery = (): Record<string, unknown> => {
+      const q: Record<string, unknown> = { ...query };
+      delete q['list'];
+      delete q['help'];
+      return q;
+    };
+    switch (method) {
+      case 'GET': {
+        const list = query['list'];
+        if (list !== undefined) {
+          const b = parseGoBool(list);
+          if (b === undefined) throw new LogicalError(`invalid value for "list" query parameter: ${list}`);
+          operation = b ? 'list' : 'read';
+        } else operation = 'read';
+        data = fromQuery();
+        break;
+      }
+      case 'LIST':
+        operation = 'list';
+        data = fromQuery();
+        break;
+      case 'DELETE':
+        operation = 'delete';
+        data = fromQuery();
+        break;
+      case 'POST':
+      case 'PUT':
+        operation = 'write';
+        data = await body(c);
+        break;
+      case 'PATCH': {
+        const ct = c.req.header('content-type') ?? '';
+        if (ct.split(';')[0]!.trim().toLowerCase() !== 'application/merge-patch+json') {
+          throw new LogicalError(`PATCH requires Content-Type of application/merge-patch+json, provided ${ct}`, 415);
+        }
+        operation = 'patch';
+        data = await body(c);
+        break;
+      }
+      default:
+        return errors(405, []);
+    }
+    if (c.req.header('x-vault-wrap-ttl') !== undefined) {
+      parseWrapTtl(c.req.header('x-vault-wrap-ttl'));
+      throw new LogicalError('response wrapping is not supported by this server yet');
+    }
+
+    const socket = c.env?.incoming?.socket as TLSSocket | undefined;
+    const peer = socket && typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate(true) : undefined;
+    const res = await core.handle({
+      id: requestId,
+      operation,
+      path,
+      data,
+      clientToken: clientToken(c),
+      headers: Object.fromEntries(Object.entries(c.req.header()).map(([k, v]) => [k.toLowerCase(), v])),
+      connection: {
+        remoteAddress: socket?.remoteAddress ?? '',
+        remotePort: socket?.remotePort ?? 0,
+        ...(peer && peer.raw ? { peerCertificates: [peer.raw] } : {}),
+      },
+      contentType: c.req.header('content-type') ?? '',
+    });
+
+    if (res.raw) {
+      const raw = res.raw;
+      const bodyBytes = typeof raw.body === 'string' ? raw.body : new Uint8Array(raw.body);
+      return new Response(raw.status === 204 ? null : bodyBytes, {
+        status: raw.status,
+        headers: { 'Content-Type': raw.contentType, 'Cache-Control': 'no-store', ...(raw.headers ?? {}) },
+      });
+    }
+    if (res.bareJson !== undefined) return json(res.statusCode ?? 200, res.bareJson);
+    if (res.statusCode !== undefined) return json(res.statusCode, renderEnvelope(res));
+    if (isEmptyResponse(res)) {
+      if (operation === 'read' || operation === 'list') return errors(404, []);
+      return new Response(null, { status: 204, headers: JSON_HEADERS });
+    }
+    if (operation === 'list' && res.data && Array.isArray(res.data['keys']) && (res.data['keys'] as unknown[]).length === 0) {
+      return errors(404, []);
+    }
+    return json(200, renderEnvelope(res));
+  }
+
+  async function body(c: Context<Env>): Promise<Record<string, unknown>> {
+    const buf = Buffer.from(await c.req.arrayBuffer());
+    return decodeBody(buf, c.req.header('content-type'));
+  }
+
+  return app;
+}

@@ -1,0 +1,673 @@
+/**
+ * The core: seal state, the mount table and the request pipeline.
+ *
+ *   token lookup → ACL check → router (mount, path, existence check) → backend handler
+ *   → lease registration / token issue → response
+ *
+ * The HTTP layer (src/api) turns HTTP into a CoreRequest and renders the CoreResponse.
+ */
+import type { PhysicalBackend } from '../storage/physical.js';
+import { AesGcmBarrier } from '../seal/barrier.js';
+import {
+  LogicalError,
+  permissionDenied,
+  type AuthResult,
+  type Backend,
+  type BackendFactory,
+  type ConnectionInfo,
+  type LogicalRequest,
+  type LogicalResponse,
+  type Operation,
+  type PathDef,
+} from './logical.js';
+import { StorageView } from './storage-view.js';
+import { MountTable, newMountEntry, routePrefix, storagePrefix, type MountEntry } from './mount-table.js';
+import { PolicyStore } from './policy-store.js';
+import { TokenStore, tokenHash } from './token-store.js';
+import type { TokenEntry } from './token-entry.js';
+import { ExpirationManager, type LeaseEntry } from './expiration.js';
+import { ShamirSeal, type InitRequest, type InitResult } from './shamir-seal.js';
+import { computeTtl, minPositive } from './ttl.js';
+import type { Logger } from '../util/logger.js';
+import { uuid } from '../util/ids.js';
+import type { CompiledAcl } from '../policy/acl.js';
+
+/** The HTTP-level operation before the core refines POST into create/update. */
+export type HttpOperation = 'read' | 'write' | 'delete' | 'list' | 'patch';
+
+export interface CoreRequest {
+  id?: string;
+  operation: HttpOperation;
+  path: string;
+  data: Record<string, unknown>;
+  clientToken: string;
+  headers?: Record<string, string>;
+  connection?: ConnectionInfo;
+  wrapTtl?: number;
+  rawBody?: Buffer;
+  contentType?: string;
+}
+
+export interface RenderedAuth {
+  client_token: string;
+  accessor: string;
+  policies: string[];
+  token_policies: string[];
+  metadata: Record<string, string> | null;
+  lease_duration: number;
+  renewable: boolean;
+  entity_id: string;
+  token_type: 'service' | 'batch';
+  orphan: boolean;
+  mfa_requirement: null;
+  num_uses: number;
+}
+
+export interface CoreResponse extends LogicalResponse {
+  requestId: string;
+  mountType: string;
+  leaseId: string;
+  leaseDuration: number;
+  renewable: boolean;
+  renderedAuth?: RenderedAuth;
+}
+
+export interface CoreOptions {
+  physical: PhysicalBackend;
+  storageType: string;
+  logger: Logger;
+  /** System default and max lease TTLs in seconds. */
+  defaultLeaseTtl?: number;
+  maxLeaseTtl?: number;
+  clusterName?: string;
+  apiAddr?: string;
+  backends?: Record<string, BackendFactory>;
+  now?: () => number;
+}
+
+interface MountedBackend {
+  entry: MountEntry;
+  backend: Backend;
+  view: StorageView;
+  compiled: Array<{ re: RegExp; def: PathDef }>;
+}
+
+const SYSTEM_DEFAULT_TTL = 768 * 3600;
+
+export class Core {
+  readonly barrier: AesGcmBarrier;
+  readonly seal: ShamirSeal;
+  readonly log: Logger;
+  readonly storageType: string;
+  readonly now: () => number;
+  readonly defaultLeaseTtl: number;
+  readonly maxLeaseTtl: number;
+  clusterName: string;
+  clusterId = '';
+  apiAddr: string;
+  activeTime = new Date(0);
+
+  mounts = new MountTable();
+  private mounted = new Map<string, MountedBackend>();
+  private factories: Record<string, BackendFactory>;
+  policies!: PolicyStore;
+  tokens!: TokenStore;
+  expiration!: ExpirationManager;
+  private sysView!: StorageView;
+  /** Serialises seal/unseal transitions against each other. */
+  private transition: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: CoreOptions) {
+    this.log = opts.logger;
+    this.storageType = opts.storageType;
+    this.now = opts.now ?? Date.now;
+    this.defaultLeaseTtl = opts.defaultLeaseTtl ?? SYSTEM_DEFAULT_TTL;
+    this.maxLeaseTtl = opts.maxLeaseTtl ?? SYSTEM_DEFAULT_TTL;
+    this.clusterName = opts.clusterName ?? '';
+    this.apiAddr = opts.apiAddr ?? '';
+    this.barrier = new AesGcmBarrier(opts.physical);
+    this.seal = new ShamirSeal(opts.physical);
+    this.factories = { ...(opts.backends ?? {}) };
+  }
+
+  get sealed(): boolean {
+    return this.barrier.sealed;
+  }
+
+  registerBackend(type: string, factory: BackendFactory): void {
+    this.factories[type] = factory;
+  }
+
+  isInitialized(): Promise<boolean> {
+    return this.barrier.isInitialized();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async initialize(req: InitRequest): Promise<InitResult & { rootToken: string }> {
+    return this.serialised(async () => {
+      if (await this.isInitialized()) throw new LogicalError('Vault is already initialized');
+      const { rootKey, result } = await this.seal.initialize(req);
+      try {
+        await this.barrier.initialize(rootKey);
+        await this.barrier.unseal(rootKey);
+        await this.setupFreshStorage();
+        await this.postUnseal();
+        const { token } = await this.tokens.create({
+          parentHash: '',
+          policies: ['root'],
+          displayName: 'root',
+          ttl: 0,
+          renewable: false,
+          type: 'service',
+          path: 'auth/token/root',
+          ...(req.rootTokenId ? { id: req.rootTokenId } : {}),
+        });
+        return { ...result, rootToken: token };
+      } finally {
+        await this.preSeal();
+        this.barrier.seal();
+        rootKey.fill(0);
+      }
+    });
+  }
+
+  /** Feeds one unseal key share; unseals when the threshold is reached. */
+  async submitUnsealKey(key: Buffer): Promise<void> {
+    await this.serialised(async () => {
+      if (!this.sealed) return;
+      const rootKey = await this.seal.addShare(key);
+      if (!rootKey) return;
+      try {
+        await this.barrier.unseal(rootKey);
+      } catch (e) {
+        throw new LogicalError(`unable to unseal: ${(e as Error).message}`);
+      } finally {
+        rootKey.fill(0);
+      }
+      await this.postUnseal();
+    });
+  }
+
+  async sealVault(): Promise<void> {
+    await this.serialised(async () => {
+      if (this.sealed) return;
+      await this.preSeal();
+      this.barrier.seal();
+      this.log.info('core: vault is sealed');
+    });
+  }
+
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.transition.then(fn, fn);
+    this.transition = run.catch(() => undefined);
+    return run;
+  }
+
+  /** First unseal of a new barrier: default mounts and cluster identity. */
+  private async setupFreshStorage(): Promise<void> {
+    const sys = new StorageView(this.barrier, 'core/');
+    const mounts = [
+      newMountEntry('mounts', 'cubbyhole/', 'cubbyhole', { description: 'per-token private secret storage', local: true }),
+      newMountEntry('mounts', 'sys/', 'system', {
+        description: 'system endpoints used for control, policy and debugging',
+        config: { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false, passthrough_request_headers: ['Accept'] },
+      }),
+      newMountEntry('auth', 'token/', 'token', { description: 'token based credentials' }),
+    ];
+    await sys.putJson('mounts', mounts.filter((m) => m.table === 'mounts'));
+    await sys.putJson('auth', mounts.filter((m) => m.table === 'auth'));
+    await sys.putJson('cluster', { id: uuid(), name: this.clusterName || `vault-cluster-${uuid().slice(0, 8)}` });
+  }
+
+  private async postUnseal(): Promise<void> {
+    const core = new StorageView(this.barrier, 'core/');
+    const cluster = await core.getJson<{ id: string; name: string }>('cluster');
+    this.clusterId = cluster?.id ?? '';
+    if (!this.clusterName) this.clusterName = cluster?.name ?? '';
+    this.sysView = new StorageView(this.barrier, 'sys/');
+    this.policies = new PolicyStore(this.sysView.sub('policy/'));
+    await this.policies.load();
+    this.tokens = new TokenStore(this.sysView.sub('token/'), this.now);
+    await this.tokens.load();
+    this.expiration = new ExpirationManager(this.sysView.sub('expire/'), {
+      revokeSecret: (lease) => this.revokeSecretLease(lease),
+      revokeToken: (hash) => this.revokeTokenTree(hash),
+    }, this.log, this.now);
+
+    const entries = [
+      ...((await core.getJson<MountEntry[]>('mounts')) ?? []),
+      ...((await core.getJson<MountEntry[]>('auth')) ?? []),
+    ];
+    this.mounts = new MountTable(entries);
+    this.mounted.clear();
+    for (const e of entries) await this.mountBackend(e);
+    const restored = await this.expiration.restore();
+    this.activeTime = new Date(this.now());
+    this.log.info('core: vault is unsealed', { leases_restored: restored, mounts: entries.length });
+  }
+
+  private async preSeal(): Promise<void> {
+    this.expiration?.stop();
+    await this.expiration?.idle();
+    this.tokens?.unload();
+    this.mounted.clear();
+    this.mounts = new MountTable();
+  }
+
+  // ---------------------------------------------------------------- mounts
+
+  private async mountBackend(entry: MountEntry): Promise<void> {
+    const factory = this.factories[entry.type];
+    if (!factory) {
+      this.log.error('core: no backend for mount type; mount left unserved', { path: routePrefix(entry), type: entry.type });
+      return;
+    }
+    const backend = factory({
+      mountPoint: routePrefix(entry),
+      options: entry.options ?? {},
+      effectiveTtls: () => this.effectiveTtls(entry),
+      now: () => new Date(this.now()),
+    });
+    const view = new StorageView(this.barrier, storagePrefix(entry));
+    await backend.initialize?.(view);
+    const compiled = backend.paths.map((def) => ({ re: new RegExp(`^(?:${def.pattern})$`), def }));
+    this.mounted.set(routePrefix(entry), { entry, backend, view, compiled });
+  }
+
+  effectiveTtls(entry: MountEntry): { defaultLeaseTtl: number; maxLeaseTtl: number } {
+    const max = entry.config.max_lease_ttl || this.maxLeaseTtl;
+    const def = Math.min(entry.config.default_lease_ttl || this.defaultLeaseTtl, max);
+    return { defaultLeaseTtl: def, maxLeaseTtl: max };
+  }
+
+  private async persistMounts(): Promise<void> {
+    const core = new StorageView(this.barrier, 'core/');
+    await core.putJson('mounts', this.mounts.toJSON('mounts'));
+    await core.putJson('auth', this.mounts.toJSON('auth'));
+  }
+
+  async mount(entry: MountEntry): Promise<void> {
+    const prefix = routePrefix(entry);
+    this.mounts.assertMountable(prefix, entry.table);
+    if (!this.factories[entry.type]) {
+      throw new LogicalError(`plugin not found in the catalog: ${entry.type}`);
+    }
+    this.mounts.add(entry);
+    try {
+      await this.mountBackend(entry);
+      await this.persistMounts();
+    } catch (e) {
+      this.mounts.remove(prefix);
+      this.mounted.delete(prefix);
+      throw e;
+    }
+  }
+
+  async unmount(prefix: string): Promise<void> {
+    const m = this.mounted.get(prefix);
+    const entry = this.mounts.get(prefix);
+    if (!entry) return;
+    if (['system', 'token', 'cubbyhole'].includes(entry.type)) {
+      throw new LogicalError(`cannot unmount "${prefix}"`);
+    }
+    await this.expiration.revokePrefix(prefix, true);
+    if (m) {
+      await m.backend.cleanup?.(m.view);
+      await m.view.clear();
+    }
+    this.mounts.remove(prefix);
+    this.mounted.delete(prefix);
+    await this.persistMounts();
+  }
+
+  async remount(from: string, to: string): Promise<void> {
+    const entry = this.mounts.get(from);
+    if (!entry) throw new LogicalError(`no matching mount at "${from}"`);
+    if (['system', 'token', 'cubbyhole'].includes(entry.type)) throw new LogicalError(`cannot remount "${from}"`);
+    const toTable = to.startsWith('auth/') ? 'auth' : 'mounts';
+    if (toTable !== entry.table) throw new LogicalError('cannot remount between secret engines and auth methods');
+    const newPath = toTable === 'auth' ? to.slice('auth/'.length) : to;
+    this.mounts.assertMountable(to, toTable);
+    await this.expiration.revokePrefix(from, true);
+    this.mounts.remove(from);
+    this.mounted.delete(from);
+    const moved = { ...entry, path: newPath };
+    this.mounts.add(moved);
+    await this.mountBackend(moved);
+    await this.persistMounts();
+  }
+
+  async tuneMount(prefix: string, patch: (e: MountEntry) => MountEntry): Promise<void> {
+    const entry = this.mounts.get(prefix);
+    if (!entry) throw new LogicalError(`no mount entry found at "${prefix}"`);
+    const next = patch(entry);
+    this.mounts.add(next);
+    const m = this.mounted.get(prefix);
+    if (m) m.entry = next;
+    if (JSON.stringify(next.options) !== JSON.stringify(entry.options)) await this.mountBackend(next);
+    await this.persistMounts();
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  /** Token lookup for a request; undefined when absent or invalid. */
+  async lookupToken(token: string): Promise<TokenEntry | undefined> {
+    if (token === '') return undefined;
+    return this.tokens.lookup(token);
+  }
+
+  aclFor(token: TokenEntry): CompiledAcl {
+    return this.policies.acl(token.policies);
+  }
+
+  /** Revokes a token, its descendants, their leases and cubbyholes. */
+  async revokeTokenTree(hash: string): Promise<void> {
+    // Depth-first, children before parents, iterative so deep trees cannot blow the stack.
+    const order: string[] = [];
+    const stack = [hash];
+    while (stack.length > 0) {
+      const h = stack.pop()!;
+      order.push(h);
+      for (const child of await this.tokens.children(h)) stack.push(child);
+    }
+    for (const h of order.reverse()) await this.revokeOneToken(h);
+  }
+
+  async revokeOneToken(hash: string): Promise<void> {
+    for (const leaseId of await this.expiration.leasesOfToken(hash)) {
+      const lease = await this.expiration.get(leaseId);
+      if (!lease) continue;
+      if (lease.kind === 'secret') await this.expiration.revoke(leaseId, true);
+      else await this.expiration.forget(lease);
+    }
+    const cubby = this.mounts.all('mounts').find((m) => m.type === 'cubbyhole');
+    if (cubby) await new StorageView(this.barrier, storagePrefix(cubby)).clear(`${hash}/`);
+    await this.tokens.remove(hash);
+  }
+
+  /** Creates a token and, if it expires, its lease. Used by token/create and by logins. */
+  async issueToken(params: Parameters<TokenStore['create']>[0]): Promise<{ token: string; entry: TokenEntry }> {
+    const issued = await this.tokens.create(params);
+    if (issued.entry.type === 'service' && issued.entry.expireTime > 0) {
+      const hash = tokenHash(issued.token);
+      await this.expiration.register({
+        leaseId: `${params.path.replace(/\/+$/, '')}/${hash}`,
+        kind: 'token',
+        mountPoint: 'auth/token/',
+        path: params.path,
+        data: {},
+        internalData: {},
+        tokenHash: hash,
+        issueTime: issued.entry.creationTime,
+        expireTime: issued.entry.expireTime,
+        lastRenewalTime: 0,
+        renewable: issued.entry.renewable,
+        maxExpireTime: 0,
+      });
+    }
+    return issued;
+  }
+
+  renderAuth(token: string, entry: TokenEntry): RenderedAuth {
+    const remaining = entry.expireTime === 0 ? 0 : Math.max(0, Math.round((entry.expireTime - this.now()) / 1000));
+    return {
+      client_token: token,
+      accessor: entry.accessor,
+      policies: entry.policies,
+      token_policies: entry.policies,
+      metadata: Object.keys(entry.meta).length === 0 ? null : entry.meta,
+      lease_duration: remaining,
+      renewable: entry.renewable,
+      entity_id: entry.entityId,
+      token_type: entry.type,
+      orphan: entry.orphan,
+      mfa_requirement: null,
+      num_uses: Math.max(0, entry.numUses),
+    };
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  private async revokeSecretLease(lease: LeaseEntry): Promise<void> {
+    const m = this.mounted.get(lease.mountPoint);
+    if (!m?.backend.revokeSecret) return;
+    await m.backend.revokeSecret({
+      leaseId: lease.leaseId,
+      path: lease.path,
+      data: lease.data,
+      internalData: lease.internalData,
+      issueTime: new Date(lease.issueTime),
+      storage: m.view,
+    });
+  }
+
+  async renewLease(leaseId: string, increment: number): Promise<{ lease: LeaseEntry; warnings: string[] }> {
+    const lease = await this.expiration.get(leaseId);
+    if (!lease) throw new LogicalError('lease not found');
+    if (lease.kind === 'token') throw new LogicalError('tokens cannot be renewed through this endpoint');
+    const now = this.now();
+    if (lease.expireTime !== 0 && lease.expireTime <= now) throw new LogicalError('lease expired');
+    if (!lease.renewable) throw new LogicalError('lease is not renewable');
+    const m = this.mounted.get(lease.mountPoint);
+    if (!m?.backend.renewSecret) throw new LogicalError('lease is not renewable');
+    const { defaultLeaseTtl, maxLeaseTtl } = this.effectiveTtls(m.entry);
+    const res = await m.backend.renewSecret(
+      { leaseId, path: lease.path, data: lease.data, internalData: lease.internalData, issueTime: new Date(lease.issueTime), storage: m.view },
+      increment,
+    );
+    const warnings = [...(res.warnings ?? [])];
+    let ttl = res.ttl > 0 ? res.ttl : increment > 0 ? increment : defaultLeaseTtl;
+    const cap = lease.issueTime + maxLeaseTtl * 1000;
+    const maxCap = lease.maxExpireTime > 0 ? Math.min(cap, lease.maxExpireTime) : cap;
+    if (now + ttl * 1000 > maxCap) {
+      ttl = Math.max(0, Math.floor((maxCap - now) / 1000));
+      warnings.push('TTL of the lease was capped by the effective max TTL');
+    }
+    const next = { ...lease, expireTime: now + ttl * 1000, lastRenewalTime: now };
+    await this.expiration.update(next);
+    return { lease: next, warnings };
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  /** The request pipeline. Throws LogicalError for refusals; anything else is a 500. */
+  async handle(input: CoreRequest): Promise<CoreResponse> {
+    const requestId = input.id ?? uuid();
+    if (this.sealed) throw new LogicalError('Vault is sealed', 503);
+
+    const path = input.operation === 'list' && !input.path.endsWith('/') ? input.path + '/' : input.path;
+    const entry = this.mounts.match(path);
+    const m = entry ? this.mounted.get(routePrefix(entry)) : undefined;
+    if (!entry || !m) throw new LogicalError(`no handler for route "${input.path}". route entry not found.`, 404);
+    const mountPoint = routePrefix(entry);
+    const relativePath = path.length > mountPoint.length ? path.slice(mountPoint.length) : '';
+
+    let matched: { def: PathDef; params: Record<string, string> } | undefined;
+    for (const { re, def } of m.compiled) {
+      const hit = re.exec(relativePath);
+      if (hit) {
+        matched = { def, params: { ...(hit.groups ?? {}) } };
+        break;
+      }
+    }
+
+    // Token and ACL first: an unauthenticated caller learns nothing about which paths exist.
+    const unauthenticated = matched?.def.unauthenticated === true;
+    let token: TokenEntry | undefined;
+    if (!unauthenticated || input.clientToken !== '') {
+      token = await this.lookupToken(input.clientToken);
+      if (!token && !unauthenticated) {
+        throw new LogicalError(input.clientToken === '' ? 'permission denied' : '2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n', 403);
+      }
+    }
+
+    if (!matched) throw new LogicalError('unsupported path', 404);
+    const { def, params } = matched;
+
+    const baseReq: LogicalRequest = {
+      id: requestId,
+      operation: 'read',
+      path,
+      mountPoint,
+      relativePath,
+      data: input.data,
+      params,
+      clientToken: input.clientToken,
+      ...(token ? { token } : {}),
+      storage: entry.type === 'cubbyhole' && token ? m.view.sub(`${this.tokens.hashOf(token) || 'batch'}/`) : m.view,
+      headers: input.headers ?? {},
+      connection: input.connection ?? { remoteAddress: '', remotePort: 0 },
+      ...(input.wrapTtl !== undefined ? { wrapTtl: input.wrapTtl } : {}),
+      ...(input.rawBody !== undefined ? { rawBody: input.rawBody } : {}),
+      ...(input.contentType !== undefined ? { contentType: input.contentType } : {}),
+    };
+    const op = await this.refineOperation(input.operation, def, baseReq);
+    const handler = def.operations[op] ?? (op === 'create' ? def.operations.update : op === 'update' ? def.operations.create : undefined);
+    if (!handler) throw new LogicalError('unsupported operation', 405);
+    const req: LogicalRequest = { ...baseReq, operation: op };
+
+    if (token && !unauthenticated) {
+      if (entry.type === 'cubbyhole' && token.type === 'batch') throw new LogicalError('cubbyhole operations are not supported with batch tokens');
+      const acl = this.aclFor(token);
+      const verdict = acl.allowOperation({
+        path,
+        operation: op,
+        data: input.data,
+        ...(input.wrapTtl !== undefined ? { wrapTtl: input.wrapTtl } : {}),
+        rootProtected: def.rootProtected === true,
+      });
+      if (!verdict.allowed) throw permissionDenied();
+      req.hasSudo = verdict.rootPrivs;
+      if (token.numUses !== 0 && token.type === 'service') {
+        const hash = this.tokens.hashOf(token);
+        const use = await this.tokens.useToken(hash);
+        if (!use.ok) throw new LogicalError('2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n', 403);
+        if (use.exhausted) this.afterResponse(() => this.revokeTokenTree(hash));
+      }
+    } else if (token) {
+      req.hasSudo = this.aclFor(token).allowOperation({ path, operation: op, rootProtected: true }).rootPrivs;
+    }
+
+    const res = (await handler(req)) ?? undefined;
+    return this.finishResponse(requestId, req, m, res ?? {}, token);
+  }
+
+  private pendingAfter: Array<() => Promise<void>> = [];
+  private afterResponse(fn: () => Promise<void>): void {
+    this.pendingAfter.push(fn);
+    setImmediate(() => {
+      const fns = this.pendingAfter.splice(0);
+      for (const f of fns) f().catch((e: unknown) => this.log.error('deferred work failed', { error: (e as Error).message }));
+    });
+  }
+
+  private async refineOperation(op: HttpOperation, def: PathDef, req: LogicalRequest): Promise<Operation> {
+    switch (op) {
+      case 'read':
+        return 'read';
+      case 'list':
+        return 'list';
+      case 'delete':
+        return 'delete';
+      case 'patch':
+        return 'patch';
+      case 'write':
+        if (!def.existenceCheck) return def.operations.create && !def.operations.update ? 'create' : 'update';
+        return (await def.existenceCheck({ ...req, operation: 'update' })) ? 'update' : 'create';
+    }
+  }
+
+  private async finishResponse(
+    requestId: string,
+    req: LogicalRequest,
+    m: MountedBackend,
+    res: LogicalResponse,
+    token: TokenEntry | undefined,
+  ): Promise<CoreResponse> {
+    const out: CoreResponse = { ...res, requestId, mountType: m.entry.type, leaseId: '', leaseDuration: 0, renewable: false };
+    const warnings = [...(res.warnings ?? [])];
+    const { defaultLeaseTtl, maxLeaseTtl } = this.effectiveTtls(m.entry);
+
+    if (res.secret) {
+      if (res.secret.internalData?.['kvPassthrough'] === true) {
+        out.leaseDuration = res.secret.ttl > 0 ? res.secret.ttl : defaultLeaseTtl;
+      } else if (token) {
+        const max = minPositive(res.secret.maxTtl ?? 0, maxLeaseTtl);
+        const { ttl, warnings: w } = computeTtl({ requested: res.secret.ttl, defaultTtl: defaultLeaseTtl, maxTtl: max });
+        warnings.push(...w);
+        const now = this.now();
+        const leaseId = this.expiration.newLeaseId(m.entry.table === 'auth' ? `auth/${m.entry.path}` : m.entry.path, req.relativePath);
+        await this.expiration.register({
+          leaseId,
+          kind: 'secret',
+          mountPoint: routePrefix(m.entry),
+          path: req.relativePath,
+          data: res.data ?? {},
+          internalData: res.secret.internalData ?? {},
+          tokenHash: this.tokens.hashOf(token),
+          issueTime: now,
+          expireTime: now + ttl * 1000,
+          lastRenewalTime: 0,
+          renewable: res.secret.renewable,
+          maxExpireTime: now + max * 1000,
+        });
+        out.leaseId = leaseId;
+        out.leaseDuration = ttl;
+        out.renewable = res.secret.renewable;
+      }
+    }
+
+    if (res.auth && m.entry.type !== 'token') {
+      const issued = await this.loginToken(res.auth, m.entry, warnings);
+      out.renderedAuth = this.renderAuth(issued.token, issued.entry);
+    }
+    if (res.renewedLease) {
+      out.leaseId = res.renewedLease.leaseId;
+      out.renewable = res.renewedLease.renewable;
+      out.leaseDuration = res.renewedLease.leaseDuration;
+    }
+    if (res.issuedToken) out.renderedAuth = this.renderAuth(res.issuedToken.token, res.issuedToken.entry);
+    out.warnings = warnings.length > 0 ? warnings : undefined;
+    return out;
+  }
+
+  /** Turns an auth method's login result into an orphan token (Vault: login tokens are orphans). */
+  private async loginToken(auth: AuthResult, entry: MountEntry, warnings: string[]): Promise<{ token: string; entry: TokenEntry }> {
+    const { defaultLeaseTtl, maxLeaseTtl } = this.effectiveTtls(entry);
+    const policies = normalisePolicies(auth.policies, auth.noDefaultPolicy === true);
+    const { ttl, warnings: w } = computeTtl({
+      requested: auth.ttl ?? 0,
+      defaultTtl: defaultLeaseTtl,
+      maxTtl: minPositive(auth.maxTtl ?? 0, maxLeaseTtl),
+      explicitMaxTtl: auth.explicitMaxTtl ?? 0,
+      period: auth.period ?? 0,
+    });
+    warnings.push(...w);
+    const mountName = entry.path.replace(/\/$/, '');
+    const type = auth.tokenType === 'batch' ? 'batch' : 'service';
+    return this.issueToken({
+      parentHash: '',
+      policies,
+      meta: auth.metadata ?? {},
+      displayName: auth.displayName ? `${mountName}-${auth.displayName}` : mountName,
+      numUses: auth.numUses ?? 0,
+      ttl,
+      explicitMaxTtl: auth.explicitMaxTtl ?? 0,
+      period: auth.period ?? 0,
+      renewable: auth.renewable ?? true,
+      type,
+      path: `auth/${entry.path}login`,
+      ...(auth.boundCidrs ? { boundCidrs: auth.boundCidrs } : {}),
+      ...(auth.internalData ? { internalData: auth.internalData } : {}),
+    });
+  }
+}
+
+/** Lower-cased, deduplicated, sorted; `default` added unless excluded; `root` stands alone. */
+export function normalisePolicies(policies: string[], noDefault: boolean): string[] {
+  const set = new Set(policies.map((p) => p.trim().toLowerCase()).filter((p) => p !== ''));
+  if (set.has('root')) return ['root'];
+  if (!noDefault) set.add('default');
+  return [...set].sort();
+}

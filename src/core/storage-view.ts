@@ -1,0 +1,81 @@
+import type { TxnOp } from '../storage/physical.js';
+
+/** The subset of the barrier a view needs (kept structural so tests can pass any store). */
+export interface KeyValueStore {
+  get(key: string): Promise<Buffer | undefined>;
+  put(key: string, value: Buffer): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): Promise<string[]>;
+  txn(ops: TxnOp[]): Promise<void>;
+}
+
+/**
+ * A prefix-scoped window onto the barrier: a backend sees only keys under its own prefix and
+ * cannot name anything outside it (keys are validated, `..` segments are refused).
+ */
+export class StorageView {
+  constructor(
+    private readonly store: KeyValueStore,
+    readonly prefix: string,
+  ) {
+    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage view prefix must end in '/': ${prefix}`);
+  }
+
+  private full(key: string): string {
+    if (key.startsWith('/') || key.split('/').some((s) => s === '..' || s === '.')) {
+      throw new Error(`invalid storage key: ${key}`);
+    }
+    return this.prefix + key;
+  }
+
+  get(key: string): Promise<Buffer | undefined> {
+    return this.store.get(this.full(key));
+  }
+
+  async getJson<T>(key: string): Promise<T | undefined> {
+    const raw = await this.get(key);
+    return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as T);
+  }
+
+  put(key: string, value: Buffer): Promise<void> {
+    return this.store.put(this.full(key), value);
+  }
+
+  putJson(key: string, value: unknown): Promise<void> {
+    return this.put(key, Buffer.from(JSON.stringify(value), 'utf8'));
+  }
+
+  delete(key: string): Promise<void> {
+    return this.store.delete(this.full(key));
+  }
+
+  list(prefix: string): Promise<string[]> {
+    return this.store.list(this.full(prefix));
+  }
+
+  txn(ops: TxnOp[]): Promise<void> {
+    return this.store.txn(ops.map((op) => ({ ...op, key: this.full(op.key) })));
+  }
+
+  /** A narrower view below this one. */
+  sub(prefix: string): StorageView {
+    return new StorageView(this.store, this.full(prefix));
+  }
+
+  /** Every key below `prefix`, depth-first (for cleanup and tidy). */
+  async *walk(prefix = ''): AsyncGenerator<string> {
+    for (const child of await this.list(prefix)) {
+      if (child.endsWith('/')) yield* this.walk(prefix + child);
+      else yield prefix + child;
+    }
+  }
+
+  /** Deletes every key under `prefix`. */
+  async clear(prefix = ''): Promise<void> {
+    const keys: string[] = [];
+    for await (const k of this.walk(prefix)) keys.push(k);
+    for (let i = 0; i < keys.length; i += 500) {
+      await this.txn(keys.slice(i, i + 500).map((key) => ({ op: 'delete' as const, key })));
+    }
+  }
+}

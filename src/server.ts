@@ -1,0 +1,164 @@
+/**
+ * Process shell: builds storage and the core from a config, starts the listeners, runs dev-mode
+ * set-up, and shuts down gracefully on SIGTERM/SIGINT (stop accepting, drain ≤ 30 s, close storage).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { Core } from './core/core.js';
+import { createSystemBackend } from './core/sys-backend.js';
+import { createTokenBackend } from './core/token-backend.js';
+import { Metrics } from './core/metrics.js';
+import { createHttpApp } from './api/http.js';
+import { handleListOnClientError } from './api/list-method.js';
+import { SqliteBackend } from './storage/sqlite.js';
+import type { PhysicalBackend } from './storage/physical.js';
+import { kvBackendFactory, cubbyholeBackendFactory } from './kv/index.js';
+import { approleBackendFactory, userpassBackendFactory, kubernetesBackendFactory, certBackendFactory, jwtBackendFactory } from './auth/index.js';
+import { createLogger, type Logger, type LogLevel } from './util/logger.js';
+import { newMountEntry } from './core/mount-table.js';
+import type { ServerConfig, ListenerConfig } from './config/schema.js';
+
+export interface DevOptions {
+  rootTokenId?: string;
+  kvV1?: boolean;
+}
+
+export interface RunningServer {
+  core: Core;
+  addresses: Array<{ address: string; port: number; tls: boolean }>;
+  /** Set in dev mode. */
+  dev?: { rootToken: string; unsealKey: string };
+  shutdown(reason?: string): Promise<void>;
+}
+
+const TLS_VERSIONS: Record<string, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'> = {
+  tls10: 'TLSv1',
+  tls11: 'TLSv1.1',
+  tls12: 'TLSv1.2',
+  tls13: 'TLSv1.3',
+};
+
+export function openPhysical(config: ServerConfig): { physical: PhysicalBackend; storageType: string } {
+  const s = config.storage;
+  switch (s.type) {
+    case 'inmem':
+      return { physical: SqliteBackend.open({ path: ':memory:' }), storageType: 'inmem' };
+    case 'file': {
+      const dir = s.path;
+      if (dir === '') throw new Error(`${s.source}: storage "file": "path" is required`);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      return { physical: SqliteBackend.open({ path: join(dir, 'coffer.db') }), storageType: 'file' };
+    }
+    default:
+      throw new Error(`storage "${s.type}" is not supported yet (supported: file, inmem)`);
+  }
+}
+
+function listenerServer(l: ListenerConfig, listener: http.RequestListener): { server: http.Server | https.Server; tls: boolean } {
+  if (l.tls_disable) return { server: http.createServer(listener), tls: false };
+  if (!l.tls_cert_file || !l.tls_key_file) throw new Error(`listener ${l.address}: tls_cert_file and tls_key_file are required unless tls_disable is set`);
+  const server = https.createServer(
+    {
+      cert: readFileSync(l.tls_cert_file),
+      key: readFileSync(l.tls_key_file),
+      ...(l.tls_client_ca_file ? { ca: readFileSync(l.tls_client_ca_file) } : {}),
+      // Request (not require) client certificates by default so cert auth can work, as Vault does.
+      requestCert: !l.tls_disable_client_certs,
+      rejectUnauthorized: l.tls_require_and_verify_client_cert === true,
+      minVersion: TLS_VERSIONS[l.tls_min_version] ?? 'TLSv1.2',
+      maxVersion: TLS_VERSIONS[l.tls_max_version] ?? 'TLSv1.3',
+    },
+    listener,
+  );
+  return { server, tls: true };
+}
+
+function splitHostPort(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(address);
+  if (!m) throw new Error(`invalid listener address "${address}" (want host:port)`);
+  return { host: m[1] ?? m[2]!, port: Number(m[3]) };
+}
+
+export async function startServer(config: ServerConfig, opts: { dev?: DevOptions; logger?: Logger } = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger((config.log_level ?? 'info') as LogLevel);
+  const { physical, storageType } = openPhysical(config);
+  const metrics = new Metrics();
+  const core = new Core({
+    physical,
+    storageType,
+    logger,
+    defaultLeaseTtl: config.default_lease_ttl,
+    maxLeaseTtl: config.max_lease_ttl,
+    ...(config.cluster_name ? { clusterName: config.cluster_name } : {}),
+    ...(config.api_addr ? { apiAddr: config.api_addr } : {}),
+  });
+  core.registerBackend('system', () => createSystemBackend(core, metrics));
+  core.registerBackend('token', () => createTokenBackend(core));
+  core.registerBackend('kv', kvBackendFactory);
+  core.registerBackend('cubbyhole', cubbyholeBackendFactory);
+  core.registerBackend('approle', approleBackendFactory);
+  core.registerBackend('userpass', userpassBackendFactory);
+  core.registerBackend('kubernetes', kubernetesBackendFactory);
+  core.registerBackend('cert', certBackendFactory);
+  core.registerBackend('jwt', jwtBackendFactory);
+
+  let dev: RunningServer['dev'];
+  if (opts.dev) {
+    const init = await core.initialize({ secretShares: 1, secretThreshold: 1, ...(opts.dev.rootTokenId ? { rootTokenId: opts.dev.rootTokenId } : {}) });
+    const key = init.keys[0]!;
+    await core.submitUnsealKey(key);
+    await core.mount(newMountEntry('mounts', 'secret/', 'kv', { description: 'key/value secret storage', options: { version: opts.dev.kvV1 ? '1' : '2' } }));
+    dev = { rootToken: init.rootToken, unsealKey: key.toString('base64') };
+  }
+  metrics.unsealed.set(core.sealed ? 0 : 1);
+
+  const app = createHttpApp({ core, metrics, logger, maxRequestSize: config.listeners[0]?.max_request_size });
+  const listener = getRequestListener(app.fetch);
+  const servers: Array<http.Server | https.Server> = [];
+  const addresses: RunningServer['addresses'] = [];
+  const inFlight = new Set<http.ServerResponse>();
+  const tracked: http.RequestListener = (req, res) => {
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+    void listener(req, res);
+  };
+  for (const l of config.listeners) {
+    const { server, tls } = listenerServer(l, tracked);
+    server.on('clientError', handleListOnClientError(app.fetch as never, tls ? 'https' : 'http'));
+    const { host, port } = splitHostPort(l.address);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = server.address() as AddressInfo;
+    addresses.push({ address: a.address, port: a.port, tls });
+    servers.push(server);
+    logger.info('listener started', { address: `${a.address}:${a.port}`, tls });
+  }
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (reason = 'shutdown'): Promise<void> => {
+    closing ??= (async () => {
+      logger.info('shutting down', { reason, in_flight: inFlight.size });
+      const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      for (const s of servers) s.closeIdleConnections?.();
+      const deadline = Date.now() + 30_000;
+      while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const s of servers) s.closeAllConnections?.();
+      await closed;
+      await core.sealVault();
+      await physical.close();
+      logger.info('shutdown complete');
+    })();
+    return closing;
+  };
+
+  return { core, addresses, ...(dev ? { dev } : {}), shutdown };
+}

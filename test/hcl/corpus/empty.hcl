@@ -1,0 +1,4 @@
+# nothing but comments
+
+// really nothing
+/* at all */

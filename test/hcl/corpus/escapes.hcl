@@ -1,0 +1,14 @@
+simple   = "plain"
+escapes  = "tab\tnewline\nquote\"backslash\\bell\a"
+unicode  = "\u00e9\u4e2d\U0001F600"
+hexbytes = "\x41\x42\xc3\xa9"
+octal    = "\101\102\303\251"
+interp   = "${var.foo}"
+interp2  = "prefix-${lookup(var.map, "key")}-suffix"
+interp3  = "${a}${b} and ${ {nested} }"
+escaped_in_interp = "${"\n"} then \n"
+empty    = ""
+dollar   = "$ not interp, $$ neither {}"
+"quoted key" = "v"
+"key with \"escapes\"" = 1
+key-with-dashes.and.dots_and_underscores = true

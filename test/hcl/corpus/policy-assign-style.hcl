@@ -1,0 +1,9 @@
+path = {
+  "secret/one" = {
+    capabilities = ["read"]
+  }
+  "secret/two" = {
+    capabilities = ["update"]
+    allowed_parameters = { "x" = [] }
+  }
+}

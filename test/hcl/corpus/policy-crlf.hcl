@@ -1,0 +1,5 @@
+path "secret/crlf" {
+  capabilities = ["read"]
+}
+
+path "secret/crlf2" { capabilities = ["list"] }

@@ -1,0 +1,8 @@
+path {
+  "secret/a/*" {
+    capabilities = ["read"]
+  }
+  "secret/b/*" {
+    capabilities = ["read", "list"]
+  }
+}

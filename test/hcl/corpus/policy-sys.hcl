@@ -1,0 +1,9 @@
+path "sys/leases/lookup"        { capabilities = ["update"] }
+path "sys/leases/renew"         { capabilities = ["update"] }
+path "sys/leases/revoke"        { capabilities = ["update"] }
+path "sys/leases/revoke-prefix/*" { capabilities = ["update", "sudo"] }
+path "sys/raw/*"                { capabilities = ["deny"] }
+path "sys/storage/raft/snapshot" { capabilities = ["read"] }
+path "sys/capabilities-self"    { capabilities = ["update"] }
+path "sys/audit"                { capabilities = ["read", "sudo"] }
+path "sys/audit/*"              { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }
