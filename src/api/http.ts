@@ -13,6 +13,7 @@ import { parseDuration } from '../config/duration.js';
 import { decodeBody } from './request-body.js';
 import { renderEnvelope, isEmptyResponse, errorBody } from './envelope.js';
 import * as lifecycle from './sys-lifecycle.js';
+import { quorumEndpoint } from './sys-quorum.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Logger } from '../util/logger.js';
 import { uuid } from '../util/ids.js';
@@ -145,6 +146,11 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
         const r = lifecycle.leader(core);
         return json(r.status, r.body);
       }
+    }
+
+    if (path.startsWith('sys/generate-root/') || path.startsWith('sys/rekey/')) {
+      const r = await quorumEndpoint(core, path, method, () => body(c));
+      if (r) return r.status === 204 ? new Response(null, { status: 204, headers: JSON_HEADERS }) : json(r.status, r.body);
     }
 
     let operation: HttpOperation;

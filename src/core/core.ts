@@ -27,6 +27,7 @@ import { TokenStore, tokenHash } from './token-store.js';
 import type { TokenEntry } from './token-entry.js';
 import { ExpirationManager, type LeaseEntry } from './expiration.js';
 import { ShamirSeal, type InitRequest, type InitResult } from './shamir-seal.js';
+import { RootGeneration, Rekey } from './quorum-ops.js';
 import { computeTtl, minPositive } from './ttl.js';
 import type { Logger } from '../util/logger.js';
 import { uuid } from '../util/ids.js';
@@ -108,6 +109,8 @@ export class Core {
   activeTime = new Date(0);
 
   mounts = new MountTable();
+  readonly rootGeneration: RootGeneration = new RootGeneration(this);
+  readonly rekey: Rekey = new Rekey(this);
   private mounted = new Map<string, MountedBackend>();
   private factories: Record<string, BackendFactory>;
   policies!: PolicyStore;
@@ -248,6 +251,8 @@ export class Core {
   }
 
   private async preSeal(): Promise<void> {
+    this.rootGeneration?.cancel();
+    this.rekey?.cancel();
     this.expiration?.stop();
     await this.expiration?.idle();
     this.tokens?.unload();

@@ -63,8 +63,9 @@ export class ExpirationManager {
   async restore(): Promise<number> {
     this.heap = new LeaseHeap();
     let n = 0;
+    // walk() yields full keys relative to the view, i.e. `id/<lease id>`.
     for await (const key of this.view.walk('id/')) {
-      const lease = await this.view.getJson<LeaseEntry>(`id/${key}`);
+      const lease = await this.view.getJson<LeaseEntry>(key);
       if (lease && lease.expireTime > 0) {
         this.heap.set(lease.leaseId, lease.expireTime);
         n++;
@@ -142,7 +143,7 @@ export class ExpirationManager {
     if (exact) return [exact.leaseId];
     const folder = clean === '' || clean.endsWith('/') ? clean : clean + '/';
     const out: string[] = [];
-    for await (const key of this.view.walk(`id/${folder}`)) out.push(folder + key);
+    for await (const key of this.view.walk(`id/${folder}`)) out.push(key.slice('id/'.length));
     return out;
   }
 
@@ -186,11 +187,12 @@ export class ExpirationManager {
     if (!next) return;
     // setTimeout caps at 2^31-1 ms; re-arm at most hourly.
     const delay = Math.min(Math.max(0, next.expireAt - this.now()), 3_600_000);
-    this.timer = setTimeout(() => this.expireDue(), delay);
+    this.timer = setTimeout(() => void this.processExpired(), delay);
     this.timer.unref();
   }
 
-  private expireDue(): void {
+  /** Revokes everything due now, in bounded batches (the timer calls this; tests call it directly). */
+  processExpired(): Promise<void> {
     this.draining = this.draining.then(async () => {
       for (;;) {
         if (!this.running) return;
@@ -208,6 +210,7 @@ export class ExpirationManager {
       }
       this.schedule();
     });
+    return this.draining;
   }
 
   /** Resolves when in-flight expiry work is done (tests, shutdown). */

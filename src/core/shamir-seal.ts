@@ -105,16 +105,32 @@ export class ShamirSeal {
     this.shares.push(Buffer.from(key));
     if (this.shares.length < config.secret_threshold) return undefined;
     try {
-      const kek = config.secret_threshold === 1 ? Buffer.from(this.shares[0]!) : combine(this.shares);
-      try {
-        return await this.unwrapRootKey(kek);
-      } finally {
-        kek.fill(0);
-      }
-    } catch (e) {
-      throw new LogicalError(`invalid key: ${(e as Error).message.includes('unable') ? (e as Error).message : 'cipher: message authentication failed'}`);
+      return await this.rootKeyFromShares(this.shares);
     } finally {
       this.resetProgress();
+    }
+  }
+
+  /**
+   * Combines a full set of shares into the KEK and unwraps the root key with it. A wrong set
+   * fails authentication (AES-GCM), so this also proves the caller holds a quorum of shares.
+   */
+  async rootKeyFromShares(shares: Buffer[]): Promise<Buffer> {
+    const config = await this.config();
+    if (!config) throw new LogicalError('Vault is not initialized');
+    if (shares.length < config.secret_threshold) throw new LogicalError('not enough key shares');
+    let kek: Buffer;
+    try {
+      kek = config.secret_threshold === 1 ? Buffer.from(shares[0]!) : combine(shares);
+    } catch (e) {
+      throw new LogicalError(`invalid key: ${(e as Error).message}`);
+    }
+    try {
+      return await this.unwrapRootKey(kek);
+    } catch {
+      throw new LogicalError('invalid key: cipher: message authentication failed');
+    } finally {
+      kek.fill(0);
     }
   }
 
@@ -124,18 +140,25 @@ export class ShamirSeal {
     return unwrapKey(kek, blob, WRAPPED_ROOT_KEY);
   }
 
-  /** Rekey: wraps the root key under a new KEK and returns the new shares. */
-  async rewrap(rootKey: Buffer, shares: number, threshold: number): Promise<Buffer[]> {
+  /** Rekey, step 1: a new KEK and its shares (nothing stored yet). */
+  prepareRekey(shares: number, threshold: number): { kek: Buffer; keys: Buffer[] } {
     validateShares(shares, threshold);
     const kek = randomBytes(32);
-    const keys = splitKey(kek, shares, threshold);
+    return { kek, keys: splitKey(kek, shares, threshold) };
+  }
+
+  /** Rekey, step 2: the root key is wrapped under the new KEK; the old shares stop working. */
+  async commitRekey(rootKey: Buffer, kek: Buffer, shares: number, threshold: number): Promise<void> {
     const config: SealConfig = { type: 'shamir', secret_shares: shares, secret_threshold: threshold };
     await this.physical.txn([
       { op: 'put', key: WRAPPED_ROOT_KEY, value: wrapKey(kek, rootKey, WRAPPED_ROOT_KEY) },
       { op: 'put', key: CONFIG_KEY, value: Buffer.from(JSON.stringify(config)) },
     ]);
-    kek.fill(0);
     this.cachedConfig = config;
-    return keys;
+  }
+
+  /** Combines shares (of any split) back into the key they came from. */
+  static combineShares(shares: Buffer[], threshold: number): Buffer {
+    return threshold === 1 ? Buffer.from(shares[0]!) : combine(shares);
   }
 }
