@@ -3,7 +3,6 @@
  * envelope, status codes and error shapes. Everything client-facing about the wire lives here.
  */
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { HttpBindings } from '@hono/node-server';
 import type { TLSSocket } from 'node:tls';
 import type { Core, HttpOperation } from '../core/core.js';
@@ -63,12 +62,49 @@ function queryParams(rawUrl: string): Record<string, string> {
   return out;
 }
 
-function clientToken(c: Context<Env>): string {
-  const t = c.req.header('x-vault-token');
+/**
+ * Request headers, lower-cased, read straight from Node's IncomingMessage: touching Hono's
+ * `c.req.raw` would materialise a full fetch Request (an AbortController and more) per request.
+ */
+function requestHeaders(c: Context<Env>): Record<string, string> {
+  const raw = c.env?.incoming?.headers;
+  const out: Record<string, string> = {};
+  if (raw) {
+    for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+    return out;
+  }
+  c.req.raw.headers.forEach((v, k) => (out[k] = v));
+  return out;
+}
+
+function clientToken(headers: Record<string, string>): string {
+  const t = headers['x-vault-token'];
   if (t !== undefined && t !== '') return t;
-  const auth = c.req.header('authorization');
+  const auth = headers['authorization'];
   if (auth && /^bearer /i.test(auth)) return auth.slice(7).trim();
   return '';
+}
+
+const tooLarge = (): LogicalError => new LogicalError('http: request body too large', 413);
+
+/** Reads the body with the size limit enforced while streaming, not after buffering it all. */
+async function readBody(c: Context<Env>, headers: Record<string, string>, maxSize: number): Promise<Buffer> {
+  const declared = headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxSize) throw tooLarge();
+  const incoming = c.env?.incoming as unknown as AsyncIterable<Buffer> | undefined;
+  if (incoming && typeof incoming[Symbol.asyncIterator] === 'function') {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of incoming) {
+      size += chunk.length;
+      if (size > maxSize) throw tooLarge();
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  }
+  const buf = Buffer.from(await c.req.arrayBuffer());
+  if (buf.length > maxSize) throw tooLarge();
+  return buf;
 }
 
 function parseWrapTtl(header: string | undefined): number | undefined {
@@ -92,19 +128,19 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
     await next();
     metrics.httpRequests.inc({ method: c.req.method, code: String(c.res.status) });
   });
-  app.use(
-    '/v1/*',
-    bodyLimit({ maxSize, onError: () => errors(413, [`http: request body too large`]) }),
-  );
-
   app.all('/v1/*', async (c) => {
     const rawUrl = c.env?.incoming?.url ?? new URL(c.req.url).pathname + new URL(c.req.url).search;
     const requestId = uuid();
     const started = performance.now();
     try {
-      return await route(c, rawUrl, requestId);
+      return await route(c, rawUrl, requestId, started);
     } catch (e) {
-      if (e instanceof LogicalError) return errors(e.status, e.message === 'not found' && e.status === 404 ? [] : [e.message], e.data);
+      if (e instanceof LogicalError) {
+        const res = errors(e.status, e.message === 'not found' && e.status === 404 ? [] : [e.message], e.data);
+        // The unread rest of an oversized body would otherwise be parsed as the next request.
+        if (e.status === 413) res.headers.set('Connection', 'close');
+        return res;
+      }
       logger.error('request failed', { request_id: requestId, error: (e as Error).message, stack: (e as Error).stack });
       return errors(500, ['internal error']);
     } finally {
@@ -114,10 +150,11 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
 
   app.all('*', () => errors(404, []));
 
-  async function route(c: Context<Env>, rawUrl: string, requestId: string): Promise<Response> {
+  async function route(c: Context<Env>, rawUrl: string, requestId: string, started: number): Promise<Response> {
     const path = apiPath(rawUrl);
     const method = c.req.method.toUpperCase();
     const query = queryParams(rawUrl);
+    const headers = requestHeaders(c);
 
     // Lifecycle endpoints: served sealed or not, bare JSON, no token.
     switch (path) {
@@ -186,7 +223,7 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
         data = await body(c);
         break;
       case 'PATCH': {
-        const ct = c.req.header('content-type') ?? '';
+        const ct = headers['content-type'] ?? '';
         if (ct.split(';')[0]!.trim().toLowerCase() !== 'application/merge-patch+json') {
           throw new LogicalError(`PATCH requires Content-Type of application/merge-patch+json, provided ${ct}`, 415);
         }
@@ -197,8 +234,8 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
       default:
         return errors(405, []);
     }
-    if (c.req.header('x-vault-wrap-ttl') !== undefined) {
-      parseWrapTtl(c.req.header('x-vault-wrap-ttl'));
+    if (headers['x-vault-wrap-ttl'] !== undefined) {
+      parseWrapTtl(headers['x-vault-wrap-ttl']);
       throw new LogicalError('response wrapping is not supported by this server yet');
     }
 
@@ -209,15 +246,17 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
       operation,
       path,
       data,
-      clientToken: clientToken(c),
-      headers: Object.fromEntries(Object.entries(c.req.header()).map(([k, v]) => [k.toLowerCase(), v])),
+      clientToken: clientToken(headers),
+      headers,
       connection: {
         remoteAddress: socket?.remoteAddress ?? '',
         remotePort: socket?.remotePort ?? 0,
         ...(peer && peer.raw ? { peerCertificates: [peer.raw] } : {}),
       },
-      contentType: c.req.header('content-type') ?? '',
+      contentType: headers['content-type'] ?? '',
     });
+
+    if (res.renderedAuth && path.startsWith('auth/')) metrics.handleLoginRequest.observe(performance.now() - started);
 
     if (res.raw) {
       const raw = res.raw;
@@ -240,8 +279,8 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
   }
 
   async function body(c: Context<Env>): Promise<Record<string, unknown>> {
-    const buf = Buffer.from(await c.req.arrayBuffer());
-    return decodeBody(buf, c.req.header('content-type'));
+    const headers = requestHeaders(c);
+    return decodeBody(await readBody(c, headers, maxSize), headers['content-type']);
   }
 
   return app;

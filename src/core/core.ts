@@ -21,6 +21,7 @@ import {
   type PathDef,
 } from './logical.js';
 import { StorageView } from './storage-view.js';
+import { ReadCache } from './read-cache.js';
 import { MountTable, newMountEntry, routePrefix, storagePrefix, type MountEntry } from './mount-table.js';
 import { PolicyStore } from './policy-store.js';
 import { TokenStore, tokenHash } from './token-store.js';
@@ -97,6 +98,8 @@ const SYSTEM_DEFAULT_TTL = 768 * 3600;
 
 export class Core {
   readonly barrier: AesGcmBarrier;
+  /** What every storage view reads and writes through: the barrier behind a plaintext LRU. */
+  readonly store: ReadCache;
   readonly seal: ShamirSeal;
   readonly log: Logger;
   readonly storageType: string;
@@ -129,6 +132,7 @@ export class Core {
     this.clusterName = opts.clusterName ?? '';
     this.apiAddr = opts.apiAddr ?? '';
     this.barrier = new AesGcmBarrier(opts.physical);
+    this.store = new ReadCache(this.barrier);
     this.seal = new ShamirSeal(opts.physical);
     this.factories = { ...(opts.backends ?? {}) };
   }
@@ -209,7 +213,7 @@ export class Core {
 
   /** First unseal of a new barrier: default mounts and cluster identity. */
   private async setupFreshStorage(): Promise<void> {
-    const sys = new StorageView(this.barrier, 'core/');
+    const sys = new StorageView(this.store, 'core/');
     const mounts = [
       newMountEntry('mounts', 'cubbyhole/', 'cubbyhole', { description: 'per-token private secret storage', local: true }),
       newMountEntry('mounts', 'sys/', 'system', {
@@ -224,11 +228,11 @@ export class Core {
   }
 
   private async postUnseal(): Promise<void> {
-    const core = new StorageView(this.barrier, 'core/');
+    const core = new StorageView(this.store, 'core/');
     const cluster = await core.getJson<{ id: string; name: string }>('cluster');
     this.clusterId = cluster?.id ?? '';
     if (!this.clusterName) this.clusterName = cluster?.name ?? '';
-    this.sysView = new StorageView(this.barrier, 'sys/');
+    this.sysView = new StorageView(this.store, 'sys/');
     this.policies = new PolicyStore(this.sysView.sub('policy/'));
     await this.policies.load();
     this.tokens = new TokenStore(this.sysView.sub('token/'), this.now);
@@ -258,6 +262,7 @@ export class Core {
     this.tokens?.unload();
     this.mounted.clear();
     this.mounts = new MountTable();
+    this.store.clear();
   }
 
   // ---------------------------------------------------------------- mounts
@@ -274,7 +279,7 @@ export class Core {
       effectiveTtls: () => this.effectiveTtls(entry),
       now: () => new Date(this.now()),
     });
-    const view = new StorageView(this.barrier, storagePrefix(entry));
+    const view = new StorageView(this.store, storagePrefix(entry));
     await backend.initialize?.(view);
     const compiled = backend.paths.map((def) => ({ re: new RegExp(`^(?:${def.pattern})$`), def }));
     this.mounted.set(routePrefix(entry), { entry, backend, view, compiled });
@@ -287,7 +292,7 @@ export class Core {
   }
 
   private async persistMounts(): Promise<void> {
-    const core = new StorageView(this.barrier, 'core/');
+    const core = new StorageView(this.store, 'core/');
     await core.putJson('mounts', this.mounts.toJSON('mounts'));
     await core.putJson('auth', this.mounts.toJSON('auth'));
   }
@@ -387,7 +392,7 @@ export class Core {
       else await this.expiration.forget(lease);
     }
     const cubby = this.mounts.all('mounts').find((m) => m.type === 'cubbyhole');
-    if (cubby) await new StorageView(this.barrier, storagePrefix(cubby)).clear(`${hash}/`);
+    if (cubby) await new StorageView(this.store, storagePrefix(cubby)).clear(`${hash}/`);
     await this.tokens.remove(hash);
   }
 
@@ -510,7 +515,8 @@ export class Core {
     if (!matched) throw new LogicalError('unsupported path', 404);
     const { def, params } = matched;
 
-    const baseReq: LogicalRequest = {
+    // Built once and filled in place: this object is on every request's path.
+    const req: LogicalRequest = {
       id: requestId,
       operation: 'read',
       path,
@@ -519,18 +525,18 @@ export class Core {
       data: input.data,
       params,
       clientToken: input.clientToken,
-      ...(token ? { token } : {}),
       storage: entry.type === 'cubbyhole' && token ? m.view.sub(`${this.tokens.hashOf(token) || 'batch'}/`) : m.view,
       headers: input.headers ?? {},
       connection: input.connection ?? { remoteAddress: '', remotePort: 0 },
-      ...(input.wrapTtl !== undefined ? { wrapTtl: input.wrapTtl } : {}),
-      ...(input.rawBody !== undefined ? { rawBody: input.rawBody } : {}),
-      ...(input.contentType !== undefined ? { contentType: input.contentType } : {}),
     };
-    const op = await this.refineOperation(input.operation, def, baseReq);
+    if (token) req.token = token;
+    if (input.wrapTtl !== undefined) req.wrapTtl = input.wrapTtl;
+    if (input.rawBody !== undefined) req.rawBody = input.rawBody;
+    if (input.contentType !== undefined) req.contentType = input.contentType;
+    const op = await this.refineOperation(input.operation, def, req);
     const handler = def.operations[op] ?? (op === 'create' ? def.operations.update : op === 'update' ? def.operations.create : undefined);
     if (!handler) throw new LogicalError('unsupported operation', 405);
-    const req: LogicalRequest = { ...baseReq, operation: op };
+    req.operation = op;
 
     if (token && !unauthenticated) {
       if (entry.type === 'cubbyhole' && token.type === 'batch') throw new LogicalError('cubbyhole operations are not supported with batch tokens');
@@ -590,8 +596,15 @@ export class Core {
     res: LogicalResponse,
     token: TokenEntry | undefined,
   ): Promise<CoreResponse> {
-    const out: CoreResponse = { ...res, requestId, mountType: m.entry.type, leaseId: '', leaseDuration: 0, renewable: false };
-    const warnings = [...(res.warnings ?? [])];
+    // The handler's response object is fresh and ours: extend it in place rather than copy it.
+    const out = res as CoreResponse;
+    out.requestId = requestId;
+    out.mountType = m.entry.type;
+    out.leaseId = '';
+    out.leaseDuration = 0;
+    out.renewable = false;
+    if (!res.secret && !res.auth && !res.renewedLease && !res.issuedToken) return out;
+    const warnings = res.warnings ? [...res.warnings] : [];
     const { defaultLeaseTtl, maxLeaseTtl } = this.effectiveTtls(m.entry);
 
     if (res.secret) {

@@ -9,6 +9,9 @@ export interface KeyValueStore {
   txn(ops: TxnOp[]): Promise<void>;
 }
 
+/** A `.` or `..` path segment anywhere in a key. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
 /**
  * A prefix-scoped window onto the barrier: a backend sees only keys under its own prefix and
  * cannot name anything outside it (keys are validated, `..` segments are refused).
@@ -22,7 +25,7 @@ export class StorageView {
   }
 
   private full(key: string): string {
-    if (key.startsWith('/') || key.split('/').some((s) => s === '..' || s === '.')) {
+    if (key.startsWith('/') || DOT_SEGMENT.test(key)) {
       throw new Error(`invalid storage key: ${key}`);
     }
     return this.prefix + key;

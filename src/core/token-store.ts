@@ -114,7 +114,8 @@ export class TokenStore {
     }
     const stored = await this.byHash(tokenHash(token));
     if (!stored || this.expired(stored)) return undefined;
-    return { ...stripHash(stored), id: token };
+    // One copy per request (callers may derive from it); the stored hash rides along unused.
+    return { ...stored, id: token };
   }
 
   async lookupByAccessor(accessor: string): Promise<TokenEntry | undefined> {
