@@ -20,7 +20,12 @@ import { kvBackendFactory, cubbyholeBackendFactory } from './kv/index.js';
 import { approleBackendFactory, userpassBackendFactory, kubernetesBackendFactory, certBackendFactory, jwtBackendFactory } from './auth/index.js';
 import { createLogger, type Logger, type LogLevel } from './util/logger.js';
 import { newMountEntry } from './core/mount-table.js';
-import type { ServerConfig, ListenerConfig } from './config/schema.js';
+import type { ServerConfig, ListenerConfig, SealConfig } from './config/schema.js';
+import { activeSeal, migrationSourceSeal } from './config/seal.js';
+import { ShamirSeal } from './core/shamir-seal.js';
+import { HsmSeal } from './core/hsm-seal.js';
+import type { CoreSeal } from './core/seal-types.js';
+import { Pkcs11Seal, assertSealAllowed, type Pkcs11SealConfig } from './seal/pkcs11/index.js';
 
 export interface DevOptions {
   rootTokenId?: string;
@@ -58,6 +63,28 @@ export function openPhysical(config: ServerConfig): { physical: PhysicalBackend;
   }
 }
 
+/** The pkcs11 stanza in the shape the PKCS#11 layer takes. */
+export function pkcs11Options(s: Extract<SealConfig, { type: 'pkcs11' }>, allowGenerate: boolean): Pkcs11SealConfig {
+  return {
+    lib: s.lib ?? '',
+    ...(s.slot !== undefined ? { slot: s.slot } : {}),
+    ...(s.token_label !== undefined ? { tokenLabel: s.token_label } : {}),
+    pin: s.pin ?? '',
+    keyLabel: s.key_label ?? '',
+    ...(s.hmac_key_label !== undefined ? { hmacKeyLabel: s.hmac_key_label } : {}),
+    ...(s.mechanism !== undefined ? { mechanism: '0x' + s.mechanism.toString(16) } : {}),
+    ...(s.key_id !== undefined ? { keyId: s.key_id } : {}),
+    generateKey: allowGenerate && s.generate_key,
+  };
+}
+
+/** Builds a seal from its stanza; refuses SoftHSM in production before anything else happens. */
+export function buildSeal(s: SealConfig, physical: PhysicalBackend, environment: string | undefined): CoreSeal {
+  if (s.type === 'shamir') return new ShamirSeal(physical);
+  assertSealAllowed(pkcs11Options(s, false), environment);
+  return new HsmSeal(physical, (allowGenerate) => Pkcs11Seal.open(pkcs11Options(s, allowGenerate)), s.key_label ?? '');
+}
+
 function listenerServer(l: ListenerConfig, listener: http.RequestListener): { server: http.Server | https.Server; tls: boolean } {
   if (l.tls_disable) return { server: http.createServer(listener), tls: false };
   if (!l.tls_cert_file || !l.tls_key_file) throw new Error(`listener ${l.address}: tls_cert_file and tls_key_file are required unless tls_disable is set`);
@@ -83,11 +110,45 @@ function splitHostPort(address: string): { host: string; port: number } {
   return { host: m[1] ?? m[2]!, port: Number(m[3]) };
 }
 
+/**
+ * Auto-unseal at start and after failures: try now, then retry with exponential backoff
+ * (1 s … 60 s), logging the exact cause each time. Never gives up while the server runs.
+ */
+function startAutoUnseal(core: Core, logger: Logger): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let delay = 1000;
+  const attempt = async (): Promise<void> => {
+    if (stopped || !core.seal.autoUnseal) return;
+    try {
+      if (await core.autoUnseal()) logger.info('core: unsealed through the HSM');
+      delay = 1000;
+    } catch (e) {
+      logger.error('core: auto-unseal failed; staying sealed and retrying', { error: (e as Error).message, retry_in_ms: delay });
+      timer = setTimeout(() => void attempt(), delay);
+      delay = Math.min(delay * 2, 60_000);
+    }
+  };
+  void attempt();
+  return {
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
 export async function startServer(config: ServerConfig, opts: { dev?: DevOptions; logger?: Logger } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger((config.log_level ?? 'info') as LogLevel);
   const { physical, storageType } = openPhysical(config);
   const metrics = new Metrics();
+  const environment = config.environment ?? process.env['COFFER_ENVIRONMENT'];
+  const seal = buildSeal(activeSeal(config), physical, environment);
+  const source = migrationSourceSeal(config);
+  const migrateFrom = source ? buildSeal(source, physical, environment) : undefined;
   const core = new Core({
+    seal,
+    ...(migrateFrom ? { migrateFrom } : {}),
     physical,
     storageType,
     logger,
@@ -114,6 +175,8 @@ export async function startServer(config: ServerConfig, opts: { dev?: DevOptions
     await core.mount(newMountEntry('mounts', 'secret/', 'kv', { description: 'key/value secret storage', options: { version: opts.dev.kvV1 ? '1' : '2' } }));
     dev = { rootToken: init.rootToken, unsealKey: key.toString('base64') };
   }
+  await core.detectSealMigration();
+  const autoUnseal = startAutoUnseal(core, logger);
   metrics.unsealed.set(core.sealed ? 0 : 1);
 
   const app = createHttpApp({ core, metrics, logger, maxRequestSize: config.listeners[0]?.max_request_size });
@@ -153,7 +216,10 @@ export async function startServer(config: ServerConfig, opts: { dev?: DevOptions
       while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const s of servers) s.closeAllConnections?.();
       await closed;
+      autoUnseal.stop();
       await core.sealVault();
+      seal.close?.();
+      migrateFrom?.close?.();
       await physical.close();
       logger.info('shutdown complete');
     })();

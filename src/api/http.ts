@@ -185,7 +185,7 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
       }
     }
 
-    if (path.startsWith('sys/generate-root/') || path.startsWith('sys/rekey/')) {
+    if (path.startsWith('sys/generate-root/') || path.startsWith('sys/rekey/') || path.startsWith('sys/rekey-recovery-key/')) {
       const r = await quorumEndpoint(core, path, method, () => body(c));
       if (r) return r.status === 204 ? new Response(null, { status: 204, headers: JSON_HEADERS }) : json(r.status, r.body);
     }

@@ -70,7 +70,7 @@ export async function health(core: Core, query: Record<string, string>): Promise
 
 export async function sealStatus(core: Core): Promise<Record<string, unknown>> {
   const initialized = await core.isInitialized();
-  const p = initialized ? await core.seal.progress() : { t: 0, n: 0, progress: 0, nonce: '' };
+  const p = initialized ? await core.unsealProgress() : { t: 0, n: 0, progress: 0, nonce: '' };
   const out: Record<string, unknown> = {
     type: core.seal.type,
     initialized,
@@ -81,10 +81,12 @@ export async function sealStatus(core: Core): Promise<Record<string, unknown>> {
     nonce: p.nonce,
     version: VAULT_VERSION,
     build_date: BUILD_DATE,
-    migration: false,
-    recovery_seal: false,
+    migration: core.migrationPending,
+    recovery_seal: core.seal.recoverySeal,
+    ...(core.seal.recoverySeal ? { recovery_seal_type: 'shamir' } : {}),
     storage_type: core.storageType,
   };
+  if (core.sealError) out['warnings'] = [core.sealError];
   if (!core.sealed) {
     out['cluster_name'] = core.clusterName;
     out['cluster_id'] = core.clusterId;
@@ -105,24 +107,35 @@ const initFields = {
 
 export async function init(core: Core, data: Record<string, unknown>): Promise<BareResult> {
   const { values, present } = parseFields(initFields, data);
-  const recovery = ['recovery_shares', 'recovery_threshold', 'recovery_pgp_keys'].filter(
-    (k) => present.has(k) && !(k !== 'recovery_pgp_keys' && values[k as 'recovery_shares'] === 0),
-  );
-  if (recovery.length > 0) {
-    throw new LogicalError(`parameters ${recovery.join(',')} not applicable to seal type shamir`);
+  const given = (keys: string[]): string[] =>
+    keys.filter((k) => present.has(k) && !(k !== 'recovery_pgp_keys' && k !== 'pgp_keys' && values[k as 'recovery_shares'] === 0));
+  if (core.seal.recoverySeal) {
+    // Auto-unseal: the server forces 1/1 for the barrier; operators get recovery shares.
+    const wrong = given(['secret_shares', 'secret_threshold', 'pgp_keys']);
+    if (wrong.length > 0) throw new LogicalError(`parameters ${wrong.join(',')} not applicable to seal type ${core.seal.type}`);
+  } else {
+    const wrong = given(['recovery_shares', 'recovery_threshold', 'recovery_pgp_keys']);
+    if (wrong.length > 0) throw new LogicalError(`parameters ${wrong.join(',')} not applicable to seal type shamir`);
   }
-  if (values.pgp_keys.length > 0 || values.root_token_pgp_key !== '') {
+  if (values.pgp_keys.length > 0 || values.recovery_pgp_keys.length > 0 || values.root_token_pgp_key !== '') {
     throw new LogicalError('PGP-encrypted key shares are not supported by this server');
   }
-  const result = await core.initialize({ secretShares: values.secret_shares, secretThreshold: values.secret_threshold });
-  return {
-    status: 200,
-    body: {
-      keys: result.keys.map((k) => k.toString('hex')),
-      keys_base64: result.keys.map((k) => k.toString('base64')),
-      root_token: result.rootToken,
-    },
+  const result = await core.initialize({
+    secretShares: values.secret_shares,
+    secretThreshold: values.secret_threshold,
+    recoveryShares: values.recovery_shares,
+    recoveryThreshold: values.recovery_threshold,
+  });
+  const body: Record<string, unknown> = {
+    keys: result.keys.map((k) => k.toString('hex')),
+    keys_base64: result.keys.map((k) => k.toString('base64')),
   };
+  if (result.recoveryKeys.length > 0) {
+    body['recovery_keys'] = result.recoveryKeys.map((k) => k.toString('hex'));
+    body['recovery_keys_base64'] = result.recoveryKeys.map((k) => k.toString('base64'));
+  }
+  body['root_token'] = result.rootToken;
+  return { status: 200, body };
 }
 
 /** Decodes an unseal key: hex when it decodes to a plausible key length, else base64. */
@@ -146,13 +159,12 @@ export async function unseal(core: Core, data: Record<string, unknown>): Promise
   if (!(await core.isInitialized())) throw new LogicalError('Vault is not initialized');
   if (values.reset) {
     if (!core.sealed) throw new LogicalError('vault is unsealed');
-    core.seal.resetProgress();
+    core.resetUnsealProgress();
     return { status: 200, body: await sealStatus(core) };
   }
   if (values.key === '') throw new LogicalError("'key' must be specified in request body as JSON, or 'reset' set to true");
-  if (values.migrate) throw new LogicalError('seal migration is not in progress');
   const key = decodeUnsealKey(values.key);
-  if (core.sealed) await core.submitUnsealKey(key);
+  if (core.sealed) await core.submitUnsealKey(key, values.migrate);
   return { status: 200, body: await sealStatus(core) };
 }
 

@@ -18,8 +18,17 @@ const noContent: BareResult = { status: 204 };
 const notAllowed: BareResult = { status: 405, body: { errors: [] } };
 
 /** Returns undefined when `path` is not one of these endpoints. */
-export async function quorumEndpoint(core: Core, path: string, method: string, data: () => Promise<Record<string, unknown>>): Promise<BareResult | undefined> {
+export async function quorumEndpoint(core: Core, rawPath: string, method: string, data: () => Promise<Record<string, unknown>>): Promise<BareResult | undefined> {
   const write = method === 'PUT' || method === 'POST';
+  // With an auto-unseal seal operators hold recovery keys: Vault rekeys them under
+  // sys/rekey-recovery-key/*; the same flow serves both, guarded by seal kind.
+  let path = rawPath;
+  if (rawPath.startsWith('sys/rekey-recovery-key/')) {
+    if (!core.seal.recoverySeal) throw new LogicalError('recovery keys are only used with auto-unseal seals; use sys/rekey');
+    path = 'sys/rekey/' + rawPath.slice('sys/rekey-recovery-key/'.length);
+  } else if (rawPath.startsWith('sys/rekey/') && core.seal.recoverySeal && method !== 'GET') {
+    throw new LogicalError('this server unseals through its HSM: rekey the recovery keys with sys/rekey-recovery-key');
+  }
   switch (path) {
     case 'sys/generate-root/attempt':
       if (method === 'GET') return ok(await core.rootGeneration.status());

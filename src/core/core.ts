@@ -27,7 +27,9 @@ import { PolicyStore } from './policy-store.js';
 import { TokenStore, tokenHash } from './token-store.js';
 import type { TokenEntry } from './token-entry.js';
 import { ExpirationManager, type LeaseEntry } from './expiration.js';
-import { ShamirSeal, type InitRequest, type InitResult } from './shamir-seal.js';
+import { ShamirSeal } from './shamir-seal.js';
+import { readStoredSealConfig, type CoreSeal, type InitRequest, type InitResult } from './seal-types.js';
+import { ShareCollector } from './share-collector.js';
 import { RootGeneration, Rekey } from './quorum-ops.js';
 import { computeTtl, minPositive } from './ttl.js';
 import type { Logger } from '../util/logger.js';
@@ -85,6 +87,17 @@ export interface CoreOptions {
   apiAddr?: string;
   backends?: Record<string, BackendFactory>;
   now?: () => number;
+  /** The configured seal; Shamir when absent. */
+  seal?: CoreSeal;
+  /** The seal being migrated away from (a `disabled` seal stanza), if any. */
+  migrateFrom?: CoreSeal;
+}
+
+/** A pending seal migration: the stored seal differs from the configured one. */
+interface SealMigration {
+  from: CoreSeal;
+  to: CoreSeal;
+  collector?: ShareCollector;
 }
 
 interface MountedBackend {
@@ -100,7 +113,10 @@ export class Core {
   readonly barrier: AesGcmBarrier;
   /** What every storage view reads and writes through: the barrier behind a plaintext LRU. */
   readonly store: ReadCache;
-  readonly seal: ShamirSeal;
+  readonly seal: CoreSeal;
+  private migration: SealMigration | undefined;
+  /** Why the configured seal cannot open this barrier (mismatch with no migration source), if so. */
+  sealError: string | undefined;
   readonly log: Logger;
   readonly storageType: string;
   readonly now: () => number;
@@ -133,7 +149,7 @@ export class Core {
     this.apiAddr = opts.apiAddr ?? '';
     this.barrier = new AesGcmBarrier(opts.physical);
     this.store = new ReadCache(this.barrier);
-    this.seal = new ShamirSeal(opts.physical);
+    this.seal = opts.seal ?? new ShamirSeal(opts.physical);
     this.factories = { ...(opts.backends ?? {}) };
   }
 
@@ -172,28 +188,111 @@ export class Core {
         });
         return { ...result, rootToken: token };
       } finally {
-        await this.preSeal();
-        this.barrier.seal();
+        // Shamir stays sealed after init (operators unseal with their new shares); an
+        // auto-unseal seal would unseal itself anyway, so it simply stays open.
+        if (!this.seal.recoverySeal || this.sealed) {
+          await this.preSeal();
+          this.barrier.seal();
+        }
         rootKey.fill(0);
       }
     });
   }
 
-  /** Feeds one unseal key share; unseals when the threshold is reached. */
-  async submitUnsealKey(key: Buffer): Promise<void> {
+  /** Compares the stored seal type with the configured one and notes a pending migration. */
+  async detectSealMigration(): Promise<void> {
+    const stored = await readStoredSealConfig(this.opts.physical);
+    this.migration = undefined;
+    this.sealError = undefined;
+    if (!stored || stored.type === this.seal.type) return;
+    // Leaving Shamir needs no old stanza (Vault's behaviour): the unseal shares are the credential.
+    const from = this.opts.migrateFrom ?? (stored.type === 'shamir' ? new ShamirSeal(this.opts.physical) : undefined);
+    if (from && from.type === stored.type) {
+      this.migration = { from, to: this.seal };
+      this.log.warn('core: seal migration pending; unseal with migrate=true', { from: stored.type, to: this.seal.type });
+      return;
+    }
+    this.sealError =
+      `the barrier is sealed with "${stored.type}" but the configuration has seal "${this.seal.type}"; ` +
+      `to migrate, keep the old seal in the configuration marked disabled = "true" and unseal with migrate=true`;
+    this.log.error('core: seal mismatch', { stored: stored.type, configured: this.seal.type });
+  }
+
+  get migrationPending(): boolean {
+    return this.migration !== undefined;
+  }
+
+  /** Feeds one unseal key share (or, with `migrate`, a share of the old seal's secret). */
+  async submitUnsealKey(key: Buffer, migrate = false): Promise<void> {
     await this.serialised(async () => {
       if (!this.sealed) return;
+      if (this.sealError) throw new LogicalError(this.sealError);
+      if (this.migration) {
+        if (!migrate) throw new LogicalError('unseal with migrate=true: a seal migration is pending (the stored seal differs from the configured one)');
+        await this.migrateStep(this.migration, key);
+        return;
+      }
+      if (migrate) throw new LogicalError('seal migration is not in progress');
       const rootKey = await this.seal.addShare(key);
       if (!rootKey) return;
-      try {
-        await this.barrier.unseal(rootKey);
-      } catch (e) {
-        throw new LogicalError(`unable to unseal: ${(e as Error).message}`);
-      } finally {
-        rootKey.fill(0);
-      }
-      await this.postUnseal();
+      await this.openBarrier(rootKey);
     });
+  }
+
+  /** Auto-unseal seals: unwraps the root key through the HSM, with no human. */
+  async autoUnseal(): Promise<boolean> {
+    return this.serialised(async () => {
+      if (!this.sealed || !this.seal.autoUnseal || this.migration || this.sealError) return false;
+      if (!(await this.isInitialized())) return false;
+      await this.openBarrier(await this.seal.autoUnseal());
+      return true;
+    });
+  }
+
+  private async openBarrier(rootKey: Buffer): Promise<void> {
+    try {
+      await this.barrier.unseal(rootKey);
+    } catch (e) {
+      throw new LogicalError(`unable to unseal: ${(e as Error).message}`);
+    } finally {
+      rootKey.fill(0);
+    }
+    await this.postUnseal();
+  }
+
+  private async migrateStep(m: SealMigration, key: Buffer): Promise<void> {
+    const config = await m.from.config();
+    if (!config || config.secret_threshold === 0) throw new LogicalError('the old seal has no key shares to migrate with');
+    m.collector ??= new ShareCollector(config.secret_threshold);
+    const shares = m.collector.add(key);
+    if (!shares) return;
+    m.collector = undefined;
+    const unlocked = await m.from.unlockWithShares(shares);
+    const rootKey = Buffer.from(unlocked.rootKey);
+    try {
+      await m.to.adopt(unlocked);
+    } finally {
+      unlocked.rootKey.fill(0);
+      unlocked.shareSecret.fill(0);
+    }
+    this.migration = undefined;
+    this.log.info('core: seal migration complete', { from: m.from.type, to: m.to.type });
+    await this.openBarrier(rootKey);
+  }
+
+  async unsealProgress(): Promise<{ t: number; n: number; progress: number; nonce: string }> {
+    if (this.migration) {
+      const c = await this.migration.from.config();
+      const col = this.migration.collector;
+      return { t: c?.secret_threshold ?? 0, n: c?.secret_shares ?? 0, progress: col?.progress ?? 0, nonce: col?.nonce ?? '' };
+    }
+    return this.seal.progress();
+  }
+
+  resetUnsealProgress(): void {
+    this.seal.resetProgress();
+    this.migration?.collector?.reset();
+    if (this.migration) this.migration.collector = undefined;
   }
 
   async sealVault(): Promise<void> {

@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Core } from './core.js';
 import { LogicalError } from './logical.js';
 import { ShareCollector } from './share-collector.js';
-import { ShamirSeal } from './shamir-seal.js';
+import { combineShares } from './shamir-seal.js';
 import { randomBase62 } from '../util/ids.js';
 
 /** Root tokens are `hvs.` + 24 base62 = 28 characters; the OTP matches that length. */
@@ -218,7 +218,7 @@ export class Rekey {
     p.verifier.checkNonce(nonce);
     const shares = p.verifier.add(key);
     if (!shares) return { nonce: p.verifier.nonce, complete: false };
-    const combined = ShamirSeal.combineShares(shares, a.threshold);
+    const combined = combineShares(shares, a.threshold);
     const ok = combined.length === p.kek.length && timingSafeEqual(combined, p.kek);
     combined.fill(0);
     if (!ok) {

@@ -10,59 +10,54 @@ import { LogicalError } from './logical.js';
 import { split, combine } from '../seal/shamir.js';
 import { wrapKey, unwrapKey } from '../seal/key-wrap.js';
 import { uuid } from '../util/ids.js';
+import {
+  SEAL_CONFIG_KEY,
+  readStoredSealConfig,
+  type CoreSeal,
+  type InitRequest,
+  type InitResult,
+  type StoredSealConfig,
+  type Unlocked,
+  type UnsealProgress,
+} from './seal-types.js';
 
-const CONFIG_KEY = 'core/seal-config';
-const WRAPPED_ROOT_KEY = 'core/shamir-root-key';
+export type { InitRequest, InitResult, UnsealProgress } from './seal-types.js';
 
-export interface SealConfig {
-  type: 'shamir';
-  secret_shares: number;
-  secret_threshold: number;
-}
-
-export interface InitRequest {
-  secretShares: number;
-  secretThreshold: number;
-  rootTokenId?: string;
-}
-
-export interface InitResult {
-  keys: Buffer[];
-}
-
-export interface UnsealProgress {
-  t: number;
-  n: number;
-  progress: number;
-  nonce: string;
-}
+export const WRAPPED_ROOT_KEY = 'core/shamir-root-key';
 
 /** Validates share parameters exactly as Vault's sys/init does. */
-export function validateShares(shares: number, threshold: number): void {
-  if (shares < 1) throw new LogicalError('invalid seal configuration: secret shares must be at least one');
-  if (threshold < 1) throw new LogicalError('invalid seal configuration: secret threshold must be at least one');
-  if (shares > 1 && threshold === 1) throw new LogicalError('invalid seal configuration: secret threshold must be greater than one for multiple shares');
-  if (shares > 255) throw new LogicalError('invalid seal configuration: secret shares must be less than 256');
-  if (threshold > shares) throw new LogicalError('invalid seal configuration: secret threshold cannot be larger than secret shares');
+export function validateShares(shares: number, threshold: number, what = 'secret'): void {
+  if (shares < 1) throw new LogicalError(`invalid seal configuration: ${what} shares must be at least one`);
+  if (threshold < 1) throw new LogicalError(`invalid seal configuration: ${what} threshold must be at least one`);
+  if (shares > 1 && threshold === 1) throw new LogicalError(`invalid seal configuration: ${what} threshold must be greater than one for multiple shares`);
+  if (shares > 255) throw new LogicalError(`invalid seal configuration: ${what} shares must be less than 256`);
+  if (threshold > shares) throw new LogicalError(`invalid seal configuration: ${what} threshold cannot be larger than ${what} shares`);
 }
 
-export function splitKey(kek: Buffer, shares: number, threshold: number): Buffer[] {
-  return shares === 1 ? [Buffer.from(kek)] : split(kek, shares, threshold);
+export function splitKey(secret: Buffer, shares: number, threshold: number): Buffer[] {
+  return shares === 1 ? [Buffer.from(secret)] : split(secret, shares, threshold);
 }
 
-export class ShamirSeal {
-  readonly type = 'shamir';
+/** Combines shares back into the secret they were split from. */
+export function combineShares(shares: Buffer[], threshold: number): Buffer {
+  try {
+    return threshold === 1 ? Buffer.from(shares[0]!) : combine(shares);
+  } catch (e) {
+    throw new LogicalError(`invalid key: ${(e as Error).message}`);
+  }
+}
+
+export class ShamirSeal implements CoreSeal {
+  readonly type = 'shamir' as const;
+  readonly recoverySeal = false;
   private shares: Buffer[] = [];
   private nonce = '';
-  private cachedConfig: SealConfig | undefined;
+  private cachedConfig: StoredSealConfig | undefined;
 
   constructor(private readonly physical: PhysicalBackend) {}
 
-  async config(): Promise<SealConfig | undefined> {
-    if (this.cachedConfig) return this.cachedConfig;
-    const raw = await this.physical.get(CONFIG_KEY);
-    if (!raw) return undefined;
-    this.cachedConfig = JSON.parse(raw.toString('utf8')) as SealConfig;
+  async config(): Promise<StoredSealConfig | undefined> {
+    this.cachedConfig ??= await readStoredSealConfig(this.physical);
     return this.cachedConfig;
   }
 
@@ -80,17 +75,13 @@ export class ShamirSeal {
   /** Creates the root key and the KEK shares; persists the wrapped root key and the config. */
   async initialize(req: InitRequest): Promise<{ rootKey: Buffer; result: InitResult }> {
     validateShares(req.secretShares, req.secretThreshold);
+    if ((await this.config()) !== undefined) throw new LogicalError('Vault is already initialized');
     const rootKey = randomBytes(32);
     const kek = randomBytes(32);
     const keys = splitKey(kek, req.secretShares, req.secretThreshold);
-    const config: SealConfig = { type: 'shamir', secret_shares: req.secretShares, secret_threshold: req.secretThreshold };
-    await this.physical.txn([
-      { op: 'put', key: WRAPPED_ROOT_KEY, value: wrapKey(kek, rootKey, WRAPPED_ROOT_KEY) },
-      { op: 'put', key: CONFIG_KEY, value: Buffer.from(JSON.stringify(config)) },
-    ]);
+    await this.store(rootKey, kek, req.secretShares, req.secretThreshold);
     kek.fill(0);
-    this.cachedConfig = config;
-    return { rootKey, result: { keys } };
+    return { rootKey, result: { keys, recoveryKeys: [] } };
   }
 
   /**
@@ -111,33 +102,30 @@ export class ShamirSeal {
     }
   }
 
+  async rootKeyFromShares(shares: Buffer[]): Promise<Buffer> {
+    const u = await this.unlockWithShares(shares);
+    u.shareSecret.fill(0);
+    return u.rootKey;
+  }
+
   /**
    * Combines a full set of shares into the KEK and unwraps the root key with it. A wrong set
    * fails authentication (AES-GCM), so this also proves the caller holds a quorum of shares.
    */
-  async rootKeyFromShares(shares: Buffer[]): Promise<Buffer> {
+  async unlockWithShares(shares: Buffer[]): Promise<Unlocked> {
     const config = await this.config();
     if (!config) throw new LogicalError('Vault is not initialized');
     if (shares.length < config.secret_threshold) throw new LogicalError('not enough key shares');
-    let kek: Buffer;
-    try {
-      kek = config.secret_threshold === 1 ? Buffer.from(shares[0]!) : combine(shares);
-    } catch (e) {
-      throw new LogicalError(`invalid key: ${(e as Error).message}`);
-    }
-    try {
-      return await this.unwrapRootKey(kek);
-    } catch {
-      throw new LogicalError('invalid key: cipher: message authentication failed');
-    } finally {
-      kek.fill(0);
-    }
-  }
-
-  async unwrapRootKey(kek: Buffer): Promise<Buffer> {
+    const kek = combineShares(shares, config.secret_threshold);
     const blob = await this.physical.get(WRAPPED_ROOT_KEY);
-    if (!blob) throw new Error('no wrapped root key in storage');
-    return unwrapKey(kek, blob, WRAPPED_ROOT_KEY);
+    if (!blob) throw new Error('no Shamir-wrapped root key in storage');
+    try {
+      const rootKey = unwrapKey(kek, blob, WRAPPED_ROOT_KEY);
+      return { rootKey, shareSecret: kek, shares: config.secret_shares, threshold: config.secret_threshold };
+    } catch {
+      kek.fill(0);
+      throw new LogicalError('invalid key: cipher: message authentication failed');
+    }
   }
 
   /** Rekey, step 1: a new KEK and its shares (nothing stored yet). */
@@ -149,16 +137,21 @@ export class ShamirSeal {
 
   /** Rekey, step 2: the root key is wrapped under the new KEK; the old shares stop working. */
   async commitRekey(rootKey: Buffer, kek: Buffer, shares: number, threshold: number): Promise<void> {
-    const config: SealConfig = { type: 'shamir', secret_shares: shares, secret_threshold: threshold };
-    await this.physical.txn([
-      { op: 'put', key: WRAPPED_ROOT_KEY, value: wrapKey(kek, rootKey, WRAPPED_ROOT_KEY) },
-      { op: 'put', key: CONFIG_KEY, value: Buffer.from(JSON.stringify(config)) },
-    ]);
-    this.cachedConfig = config;
+    await this.store(rootKey, kek, shares, threshold);
   }
 
-  /** Combines shares (of any split) back into the key they came from. */
-  static combineShares(shares: Buffer[], threshold: number): Buffer {
-    return threshold === 1 ? Buffer.from(shares[0]!) : combine(shares);
+  /** Migration from an auto-unseal seal: its recovery key becomes the KEK, its shares unseal shares. */
+  async adopt(u: Unlocked): Promise<void> {
+    await this.store(u.rootKey, u.shareSecret, u.shares, u.threshold, ['core/hsm/barrier-unseal-keys', 'core/recovery-key']);
+  }
+
+  private async store(rootKey: Buffer, kek: Buffer, shares: number, threshold: number, remove: string[] = []): Promise<void> {
+    const config: StoredSealConfig = { type: 'shamir', secret_shares: shares, secret_threshold: threshold };
+    await this.physical.txn([
+      { op: 'put', key: WRAPPED_ROOT_KEY, value: wrapKey(kek, rootKey, WRAPPED_ROOT_KEY) },
+      { op: 'put', key: SEAL_CONFIG_KEY, value: Buffer.from(JSON.stringify(config)) },
+      ...remove.map((key) => ({ op: 'delete' as const, key })),
+    ]);
+    this.cachedConfig = config;
   }
 }
