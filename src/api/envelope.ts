@@ -7,7 +7,7 @@ export interface Envelope {
   renewable: boolean;
   lease_duration: number;
   data: Record<string, unknown> | null;
-  wrap_info: null;
+  wrap_info: unknown;
   warnings: string[] | null;
   auth: unknown;
   mount_type: string;
@@ -21,7 +21,7 @@ export function renderEnvelope(res: CoreResponse): Envelope {
     renewable: res.renewable,
     lease_duration: res.leaseDuration,
     data: res.data ?? null,
-    wrap_info: null,
+    wrap_info: res.wrapInfo ?? null,
     warnings: res.warnings && res.warnings.length > 0 ? res.warnings : null,
     auth: res.renderedAuth ?? null,
     mount_type: res.mountType,
@@ -39,6 +39,7 @@ export function isEmptyResponse(res: CoreResponse): boolean {
     !res.renderedAuth &&
     (!res.warnings || res.warnings.length === 0) &&
     res.leaseId === '' &&
+    res.wrapInfo === undefined &&
     res.raw === undefined &&
     res.bareJson === undefined
   );

@@ -234,10 +234,7 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
       default:
         return errors(405, []);
     }
-    if (headers['x-vault-wrap-ttl'] !== undefined) {
-      parseWrapTtl(headers['x-vault-wrap-ttl']);
-      throw new LogicalError('response wrapping is not supported by this server yet');
-    }
+    const wrapTtl = parseWrapTtl(headers['x-vault-wrap-ttl']);
 
     const socket = c.env?.incoming?.socket as TLSSocket | undefined;
     const peer = socket && typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate(true) : undefined;
@@ -254,6 +251,7 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
         ...(peer && peer.raw ? { peerCertificates: [peer.raw] } : {}),
       },
       contentType: headers['content-type'] ?? '',
+      ...(wrapTtl !== undefined ? { wrapTtl } : {}),
     });
 
     if (res.renderedAuth && path.startsWith('auth/')) metrics.handleLoginRequest.observe(performance.now() - started);

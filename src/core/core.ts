@@ -30,6 +30,7 @@ import { ExpirationManager, type LeaseEntry } from './expiration.js';
 import { ShamirSeal } from './shamir-seal.js';
 import { readStoredSealConfig, type CoreSeal, type InitRequest, type InitResult } from './seal-types.js';
 import { ShareCollector } from './share-collector.js';
+import { ResponseWrapper, INVALID_WRAPPING_TOKEN, type WrapInfo } from './response-wrapping.js';
 import { RootGeneration, Rekey } from './quorum-ops.js';
 import { computeTtl, minPositive } from './ttl.js';
 import type { Logger } from '../util/logger.js';
@@ -74,6 +75,8 @@ export interface CoreResponse extends LogicalResponse {
   leaseDuration: number;
   renewable: boolean;
   renderedAuth?: RenderedAuth;
+  /** Set when the response was wrapped: the client sees only this. */
+  wrapInfo?: WrapInfo;
 }
 
 export interface CoreOptions {
@@ -130,6 +133,7 @@ export class Core {
   mounts = new MountTable();
   readonly rootGeneration: RootGeneration = new RootGeneration(this);
   readonly rekey: Rekey = new Rekey(this);
+  readonly wrapping: ResponseWrapper = new ResponseWrapper(this);
   private mounted = new Map<string, MountedBackend>();
   private factories: Record<string, BackendFactory>;
   policies!: PolicyStore;
@@ -606,6 +610,8 @@ export class Core {
     let token: TokenEntry | undefined;
     if (!unauthenticated || input.clientToken !== '') {
       token = await this.lookupToken(input.clientToken);
+      // Vault answers a spent or bogus wrapping token on unwrap with 400, not the usual 403.
+      if (!token && path === 'sys/wrapping/unwrap' && input.clientToken !== '') throw new LogicalError(INVALID_WRAPPING_TOKEN);
       if (!token && !unauthenticated) {
         throw new LogicalError(input.clientToken === '' ? 'permission denied' : '2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n', 403);
       }
@@ -660,7 +666,9 @@ export class Core {
     }
 
     const res = (await handler(req)) ?? undefined;
-    return this.finishResponse(requestId, req, m, res ?? {}, token);
+    const out = await this.finishResponse(requestId, req, m, res ?? {}, token);
+    if (input.wrapTtl !== undefined && input.wrapTtl > 0 && isWrappable(out)) return this.wrapping.wrapResponse(out, input.wrapTtl, path);
+    return out;
   }
 
   private pendingAfter: Array<() => Promise<void>> = [];
@@ -779,6 +787,12 @@ export class Core {
       ...(auth.internalData ? { internalData: auth.internalData } : {}),
     });
   }
+}
+
+/** Only responses that carry something (not raw bytes, bare JSON or nothing at all) are wrapped. */
+function isWrappable(res: CoreResponse): boolean {
+  if (res.raw || res.bareJson !== undefined || res.statusCode !== undefined) return false;
+  return (res.data !== undefined && res.data !== null) || res.renderedAuth !== undefined;
 }
 
 /** Lower-cased, deduplicated, sorted; `default` added unless excluded; `root` stands alone. */

@@ -9,7 +9,7 @@ import { PolicyParseError } from '../policy/errors.js';
 import type { Policy } from '../policy/types.js';
 import { compilePolicySet, type CompiledAcl } from '../policy/acl.js';
 import { PolicyCache } from '../policy/cache.js';
-import { DEFAULT_POLICY_TEXT, ROOT_POLICY } from '../policy/builtin.js';
+import { DEFAULT_POLICY_TEXT, RESPONSE_WRAPPING_POLICY_NAME, RESPONSE_WRAPPING_POLICY_TEXT, ROOT_POLICY } from '../policy/builtin.js';
 
 interface StoredPolicy {
   name: string;
@@ -18,6 +18,8 @@ interface StoredPolicy {
 
 export class PolicyStore {
   private readonly parsed = new Map<string, Policy>();
+  /** Built in, not stored, not listed, not assignable: only wrapping tokens carry it. */
+  private readonly wrappingPolicy = parsePolicy(RESPONSE_WRAPPING_POLICY_NAME, RESPONSE_WRAPPING_POLICY_TEXT);
   private readonly cache = new PolicyCache(1024);
 
   constructor(private readonly view: StorageView) {}
@@ -51,6 +53,7 @@ export class PolicyStore {
   /** Parses before writing, so a bad policy is refused and nothing is stored. */
   async set(name: string, text: string): Promise<void> {
     if (name === 'root') throw new LogicalError('cannot update "root" policy');
+    if (name === RESPONSE_WRAPPING_POLICY_NAME) throw new LogicalError(`cannot update "${name}" policy`);
     let policy: Policy;
     try {
       policy = parsePolicy(name, text);
@@ -77,6 +80,7 @@ export class PolicyStore {
       const policies: Policy[] = [];
       for (const n of sorted) {
         if (n === 'root') policies.push(ROOT_POLICY);
+        else if (n === RESPONSE_WRAPPING_POLICY_NAME) policies.push(this.wrappingPolicy);
         else {
           const p = this.parsed.get(n);
           if (p) policies.push(p);

@@ -495,6 +495,62 @@ export function createSystemBackend(core: Core, metrics: Metrics): Backend {
       operations: { update: async () => undefined },
     },
     {
+      pattern: 'wrapping/wrap',
+      operations: {
+        update: async (req) => {
+          if (req.wrapTtl === undefined || req.wrapTtl <= 0) throw new LogicalError('endpoint requires response wrapping to be used');
+          return { data: req.data };
+        },
+      },
+    },
+    {
+      pattern: 'wrapping/unwrap',
+      operations: {
+        update: async (req) => {
+          const { values } = parseFields({ token: field.string() }, req.data);
+          // Either the wrapping token is the client token, or another token names it in the body.
+          const wrapping = values.token !== '' ? values.token : req.clientToken;
+          const stored = await core.wrapping.unwrap(wrapping);
+          return {
+            bareJson: {
+              request_id: req.id,
+              lease_id: stored.lease_id,
+              renewable: stored.renewable,
+              lease_duration: stored.lease_duration,
+              data: stored.data,
+              wrap_info: null,
+              warnings: stored.warnings,
+              auth: stored.auth,
+              mount_type: stored.mount_type,
+            },
+          };
+        },
+      },
+    },
+    {
+      pattern: 'wrapping/lookup',
+      unauthenticated: true,
+      operations: {
+        update: async (req) => {
+          const { values } = parseFields({ token: field.string() }, req.data);
+          if (values.token === '') throw new LogicalError('missing "token" value in input');
+          return { data: await core.wrapping.lookup(values.token) };
+        },
+      },
+    },
+    {
+      pattern: 'wrapping/rewrap',
+      operations: {
+        update: async (req) => {
+          const { values } = parseFields({ token: field.string() }, req.data);
+          const wrapInfo = await core.wrapping.rewrap(values.token !== '' ? values.token : req.clientToken);
+          return {
+            bareJson: { request_id: '', lease_id: '', renewable: false, lease_duration: 0, data: null, wrap_info: wrapInfo, warnings: null, auth: null, mount_type: '' },
+          };
+        },
+      },
+    },
+    {
       pattern: 'metrics',
       operations: {
         read: async (req) => {

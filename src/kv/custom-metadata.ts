@@ -4,7 +4,7 @@
  * reported together in go-multierror's format.
  */
 import { LogicalError } from '../core/logical.js';
-import { goQuote, isGoPrintable } from './go-format.js';
+import { goQuote, isGoPrintable } from '../util/go-format.js';
 import { weakDecodeString } from './kv-fields.js';
 import { setOwn } from './merge-patch.js';
 

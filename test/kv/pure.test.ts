@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyMergePatch } from '../../src/kv/merge-patch.js';
 import { subkeysOf } from '../../src/kv/subkeys.js';
-import { formatRfc3339Nano, goDurationString, goQuote, isGoPrintable } from '../../src/kv/go-format.js';
+import { formatRfc3339Nano, goDurationString, goQuote, isGoPrintable } from '../../src/util/go-format.js';
 import { weakDecodeInt, weakDecodeString } from '../../src/kv/kv-fields.js';
 import { cleanKeyPath, listPrefix, rawListPrefix } from '../../src/kv/key-path.js';
 import { KeyedMutex } from '../../src/kv/keyed-mutex.js';

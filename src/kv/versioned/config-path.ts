@@ -1,7 +1,7 @@
 /** KV v2 `config` (path_config.go): mount-wide max_versions, cas_required, delete_version_after. */
 import type { LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
 import { field, parseFields } from '../../core/fields.js';
-import { goDurationString } from '../go-format.js';
+import { goDurationString } from '../../util/go-format.js';
 import { durationField } from '../kv-fields.js';
 import { CONFIG_LOCK, withWarnings, type V2Context } from './context.js';
 import { DELETE_VERSION_AFTER_DISABLED, toUint32 } from './records.js';

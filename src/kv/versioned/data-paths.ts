@@ -5,7 +5,7 @@
 import type { LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
 import { LogicalError } from '../../core/logical.js';
 import { field, parseFields } from '../../core/fields.js';
-import { formatRfc3339Nano } from '../go-format.js';
+import { formatRfc3339Nano } from '../../util/go-format.js';
 import { applyMergePatch, isJsonObject } from '../merge-patch.js';
 import { emptyNotFound, secretKey, withWarnings, type V2Context } from './context.js';
 import {

@@ -6,7 +6,7 @@ import type { LogicalRequest, LogicalResponse, PathDef } from '../../core/logica
 import { LogicalError } from '../../core/logical.js';
 import { field, parseFields } from '../../core/fields.js';
 import { parseCustomMetadata, validateCustomMetadata } from '../custom-metadata.js';
-import { formatRfc3339Nano, goDurationString } from '../go-format.js';
+import { formatRfc3339Nano, goDurationString } from '../../util/go-format.js';
 import { listPrefix } from '../key-path.js';
 import { durationField } from '../kv-fields.js';
 import { applyMergePatch, isJsonObject } from '../merge-patch.js';

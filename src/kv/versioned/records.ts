@@ -4,7 +4,7 @@
  * strings the API shows ('' = unset); durations as whole seconds.
  */
 import { LogicalError } from '../../core/logical.js';
-import { formatRfc3339Nano, parseTimestamp } from '../go-format.js';
+import { formatRfc3339Nano, parseTimestamp } from '../../util/go-format.js';
 import { weakDecodeInt } from '../kv-fields.js';
 
 export const DEFAULT_MAX_VERSIONS = 10;

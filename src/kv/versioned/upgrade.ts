@@ -5,7 +5,7 @@
  * the upgrade run once. Entries that are not JSON objects cannot be KV data and are left alone.
  */
 import type { StorageView } from '../../core/storage-view.js';
-import { formatRfc3339Nano } from '../go-format.js';
+import { formatRfc3339Nano } from '../../util/go-format.js';
 import { cleanKeyPath } from '../key-path.js';
 import { isJsonObject } from '../merge-patch.js';
 import { addVersion, newKeyMetadata } from './records.js';

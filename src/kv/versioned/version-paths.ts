@@ -6,7 +6,7 @@
 import type { LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
 import { LogicalError } from '../../core/logical.js';
 import { field, parseFields } from '../../core/fields.js';
-import { formatRfc3339Nano } from '../go-format.js';
+import { formatRfc3339Nano } from '../../util/go-format.js';
 import { secretKey, type V2Context } from './context.js';
 import { isDeleted, scheduledDeletionTime, versionOf } from './records.js';
 import { deleteVersionOp, putMetadataOp } from './store.js';
