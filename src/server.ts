@@ -17,6 +17,7 @@ import { handleListOnClientError } from './api/list-method.js';
 import { SqliteBackend } from './storage/sqlite.js';
 import type { PhysicalBackend } from './storage/physical.js';
 import { kvBackendFactory, cubbyholeBackendFactory } from './kv/index.js';
+import { pkiBackendFactory } from './pki/backend.js';
 import { approleBackendFactory, userpassBackendFactory, kubernetesBackendFactory, certBackendFactory, jwtBackendFactory } from './auth/index.js';
 import { createLogger, type Logger, type LogLevel } from './util/logger.js';
 import { newMountEntry } from './core/mount-table.js';
@@ -161,6 +162,7 @@ export async function startServer(config: ServerConfig, opts: { dev?: DevOptions
   core.registerBackend('token', () => createTokenBackend(core));
   core.registerBackend('kv', kvBackendFactory);
   core.registerBackend('cubbyhole', cubbyholeBackendFactory);
+  core.registerBackend('pki', pkiBackendFactory);
   core.registerBackend('approle', approleBackendFactory);
   core.registerBackend('userpass', userpassBackendFactory);
   core.registerBackend('kubernetes', kubernetesBackendFactory);

@@ -26,7 +26,7 @@ import { MountTable, newMountEntry, routePrefix, storagePrefix, type MountEntry 
 import { PolicyStore } from './policy-store.js';
 import { TokenStore, tokenHash } from './token-store.js';
 import type { TokenEntry } from './token-entry.js';
-import { ExpirationManager, type LeaseEntry } from './expiration.js';
+import { ExpirationManager, type LeaseCountQuota, type LeaseEntry } from './expiration.js';
 import { ShamirSeal } from './shamir-seal.js';
 import { readStoredSealConfig, type CoreSeal, type InitRequest, type InitResult } from './seal-types.js';
 import { ShareCollector } from './share-collector.js';
@@ -352,15 +352,44 @@ export class Core {
     this.mounts = new MountTable(entries);
     this.mounted.clear();
     for (const e of entries) await this.mountBackend(e);
-    const restored = await this.expiration.restore();
+    for (const name of await this.sysView.list('quotas/lease-count/')) {
+      const q = await this.sysView.getJson<LeaseCountQuota>(`quotas/lease-count/${name}`);
+      if (q) this.expiration.setQuota(q);
+    }
+    // Leases load in the background: requests are served while a large lease table restores.
+    const started = this.now();
+    const expiration = this.expiration;
+    void expiration.startRestore().then(
+      (n) => this.log.info('core: leases restored', { leases: n, duration_ms: this.now() - started }),
+      (e: unknown) => this.log.error('core: lease restore failed', { error: (e as Error).message }),
+    );
     this.activeTime = new Date(this.now());
-    this.log.info('core: vault is unsealed', { leases_restored: restored, mounts: entries.length });
+    this.log.info('core: vault is unsealed', { mounts: entries.length });
+  }
+
+  async setLeaseCountQuota(q: LeaseCountQuota): Promise<void> {
+    await this.sysView.putJson(`quotas/lease-count/${q.name}`, q);
+    this.expiration.setQuota(q);
+  }
+
+  async getLeaseCountQuota(name: string): Promise<LeaseCountQuota | undefined> {
+    return this.sysView.getJson<LeaseCountQuota>(`quotas/lease-count/${name}`);
+  }
+
+  async deleteLeaseCountQuota(name: string): Promise<void> {
+    await this.sysView.delete(`quotas/lease-count/${name}`);
+    this.expiration.deleteQuota(name);
+  }
+
+  async listLeaseCountQuotas(): Promise<string[]> {
+    return this.sysView.list('quotas/lease-count/');
   }
 
   private async preSeal(): Promise<void> {
     this.rootGeneration?.cancel();
     this.rekey?.cancel();
     this.expiration?.stop();
+    await this.expiration?.restored.catch(() => undefined);
     await this.expiration?.idle();
     this.tokens?.unload();
     this.mounted.clear();
@@ -501,23 +530,32 @@ export class Core {
 
   /** Creates a token and, if it expires, its lease. Used by token/create and by logins. */
   async issueToken(params: Parameters<TokenStore['create']>[0]): Promise<{ token: string; entry: TokenEntry }> {
+    const expiring = params.type === 'service' && params.ttl > 0;
+    const leasePath = params.path.replace(/\/+$/, '');
+    if (expiring) this.expiration.assertQuota(`${leasePath}/`);
     const issued = await this.tokens.create(params);
-    if (issued.entry.type === 'service' && issued.entry.expireTime > 0) {
+    if (expiring && issued.entry.expireTime > 0) {
       const hash = tokenHash(issued.token);
-      await this.expiration.register({
-        leaseId: `${params.path.replace(/\/+$/, '')}/${hash}`,
-        kind: 'token',
-        mountPoint: 'auth/token/',
-        path: params.path,
-        data: {},
-        internalData: {},
-        tokenHash: hash,
-        issueTime: issued.entry.creationTime,
-        expireTime: issued.entry.expireTime,
-        lastRenewalTime: 0,
-        renewable: issued.entry.renewable,
-        maxExpireTime: 0,
-      });
+      try {
+        await this.expiration.register({
+          leaseId: `${leasePath}/${hash}`,
+          kind: 'token',
+          mountPoint: 'auth/token/',
+          path: params.path,
+          data: {},
+          internalData: {},
+          tokenHash: hash,
+          issueTime: issued.entry.creationTime,
+          expireTime: issued.entry.expireTime,
+          lastRenewalTime: 0,
+          renewable: issued.entry.renewable,
+          maxExpireTime: 0,
+        });
+      } catch (e) {
+        // A token must never outlive a lease that failed to register (e.g. a quota filled meanwhile).
+        await this.tokens.remove(hash);
+        throw e;
+      }
     }
     return issued;
   }

@@ -4,6 +4,7 @@
  * revokes what is due in bounded batches. Records survive restarts and are restored at unseal.
  */
 import type { StorageView } from './storage-view.js';
+import type { TxnOp } from '../storage/physical.js';
 import { LeaseHeap } from './lease-heap.js';
 import { LogicalError } from './logical.js';
 import { randomBase62 } from '../util/ids.js';
@@ -28,6 +29,13 @@ export interface LeaseEntry {
   maxExpireTime: number;
 }
 
+/** `sys/quotas/lease-count/<name>`: at most `maxLeases` live leases under `path` ('' = all). */
+export interface LeaseCountQuota {
+  name: string;
+  path: string;
+  maxLeases: number;
+}
+
 export interface LeaseRevoker {
   revokeSecret(lease: LeaseEntry): Promise<void>;
   revokeToken(tokenHash: string): Promise<void>;
@@ -44,6 +52,11 @@ const BATCH = 256;
 
 export class ExpirationManager {
   private heap = new LeaseHeap();
+  private readonly quotas = new Map<string, LeaseCountQuota>();
+  /** Live lease count per quota name (kept exact through register/forget/restore). */
+  private readonly quotaCounts = new Map<string, number>();
+  /** Resolves when the restore that started at unseal has loaded every lease. */
+  restored: Promise<number> = Promise.resolve(0);
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private draining: Promise<void> = Promise.resolve();
@@ -59,21 +72,32 @@ export class ExpirationManager {
     return this.heap.size;
   }
 
-  /** Restores every lease into the heap (at unseal) and starts the timer. */
+  /**
+   * Restores every lease into the heap and starts the timer. Reads only the `by-time/` index keys
+   * (expiry and id are in the key, no values are decrypted) and yields to the event loop every few
+   * thousand entries, so requests keep being served while 100k leases load.
+   */
   async restore(): Promise<number> {
     this.heap = new LeaseHeap();
+    for (const name of this.quotaCounts.keys()) this.quotaCounts.set(name, 0);
+    const keys = await this.view.list('by-time/');
     let n = 0;
-    // walk() yields full keys relative to the view, i.e. `id/<lease id>`.
-    for await (const key of this.view.walk('id/')) {
-      const lease = await this.view.getJson<LeaseEntry>(key);
-      if (lease && lease.expireTime > 0) {
-        this.heap.set(lease.leaseId, lease.expireTime);
-        n++;
-      }
+    for (const key of keys) {
+      const parsed = parseTimeKey(key);
+      if (!parsed) continue;
+      this.heap.set(parsed.leaseId, parsed.expireTime);
+      this.countLease(parsed.leaseId, 1);
+      if (++n % 5000 === 0) await new Promise<void>((r) => setImmediate(r));
     }
     this.running = true;
     this.schedule();
     return n;
+  }
+
+  /** Starts the restore in the background (unseal does not wait for it). */
+  startRestore(): Promise<number> {
+    this.restored = this.restore();
+    return this.restored;
   }
 
   stop(): void {
@@ -89,9 +113,17 @@ export class ExpirationManager {
 
   async register(lease: LeaseEntry): Promise<void> {
     assertLeaseId(lease.leaseId);
-    const ops = [{ op: 'put' as const, key: `id/${lease.leaseId}`, value: json(lease) }];
+    // Reserve the quota slot before the write so concurrent registrations cannot overshoot.
+    this.reserveQuota(lease.leaseId);
+    const ops: TxnOp[] = [{ op: 'put', key: `id/${lease.leaseId}`, value: json(lease) }];
     if (lease.tokenHash !== '') ops.push({ op: 'put', key: `token/${lease.tokenHash}/${escape(lease.leaseId)}`, value: Buffer.alloc(0) });
-    await this.view.txn(ops);
+    if (lease.expireTime > 0) ops.push({ op: 'put', key: timeKey(lease.expireTime, lease.leaseId), value: Buffer.alloc(0) });
+    try {
+      await this.view.txn(ops);
+    } catch (e) {
+      this.countLease(lease.leaseId, -1);
+      throw e;
+    }
     if (lease.expireTime > 0) {
       this.heap.set(lease.leaseId, lease.expireTime);
       this.schedule();
@@ -108,7 +140,11 @@ export class ExpirationManager {
   }
 
   async update(lease: LeaseEntry): Promise<void> {
-    await this.view.put(`id/${lease.leaseId}`, json(lease));
+    const old = await this.get(lease.leaseId);
+    const ops: TxnOp[] = [{ op: 'put', key: `id/${lease.leaseId}`, value: json(lease) }];
+    if (old && old.expireTime > 0 && old.expireTime !== lease.expireTime) ops.push({ op: 'delete', key: timeKey(old.expireTime, lease.leaseId) });
+    if (lease.expireTime > 0) ops.push({ op: 'put', key: timeKey(lease.expireTime, lease.leaseId), value: Buffer.alloc(0) });
+    await this.view.txn(ops);
     if (lease.expireTime > 0) this.heap.set(lease.leaseId, lease.expireTime);
     else this.heap.delete(lease.leaseId);
     this.schedule();
@@ -130,10 +166,50 @@ export class ExpirationManager {
 
   /** Deletes the lease records without calling the backend. */
   async forget(lease: LeaseEntry): Promise<void> {
-    const ops = [{ op: 'delete' as const, key: `id/${lease.leaseId}` }];
+    const ops: TxnOp[] = [{ op: 'delete', key: `id/${lease.leaseId}` }];
     if (lease.tokenHash !== '') ops.push({ op: 'delete', key: `token/${lease.tokenHash}/${escape(lease.leaseId)}` });
+    if (lease.expireTime > 0) ops.push({ op: 'delete', key: timeKey(lease.expireTime, lease.leaseId) });
     await this.view.txn(ops);
-    this.heap.delete(lease.leaseId);
+    if (this.heap.delete(lease.leaseId) || lease.expireTime === 0) this.countLease(lease.leaseId, -1);
+  }
+
+  // ---------------------------------------------------------------- lease-count quotas
+
+  setQuota(q: LeaseCountQuota): void {
+    this.quotas.set(q.name, q);
+    let count = 0;
+    for (const id of this.heap.keys()) if (id.startsWith(q.path)) count++;
+    this.quotaCounts.set(q.name, count);
+  }
+
+  deleteQuota(name: string): void {
+    this.quotas.delete(name);
+    this.quotaCounts.delete(name);
+  }
+
+  quotaUsage(name: string): number {
+    return this.quotaCounts.get(name) ?? 0;
+  }
+
+  private countLease(leaseId: string, delta: number): void {
+    for (const q of this.quotas.values()) {
+      if (leaseId.startsWith(q.path)) this.quotaCounts.set(q.name, Math.max(0, (this.quotaCounts.get(q.name) ?? 0) + delta));
+    }
+  }
+
+  /** Throws 429 when a quota covering `leaseId` is full. */
+  assertQuota(leaseId: string): void {
+    for (const q of this.quotas.values()) {
+      if (leaseId.startsWith(q.path) && (this.quotaCounts.get(q.name) ?? 0) >= q.maxLeases) {
+        throw new LogicalError('lease count quota exceeded', 429);
+      }
+    }
+  }
+
+  /** assertQuota, then counts the lease in (synchronously, so concurrent registrations cannot overshoot). */
+  private reserveQuota(leaseId: string): void {
+    this.assertQuota(leaseId);
+    this.countLease(leaseId, 1);
   }
 
   /** Every lease id under a prefix (lease ids are paths). */
@@ -225,6 +301,17 @@ async function runBounded<T>(items: T[], limit: number, fn: (item: T) => Promise
     while (i < items.length) await fn(items[i++]!);
   });
   await Promise.all(workers);
+}
+
+/** Index key carrying the expiry (zero-padded, so keys sort by time) and the lease id. */
+function timeKey(expireTime: number, leaseId: string): string {
+  return `by-time/${String(expireTime).padStart(15, '0')}.${escape(leaseId)}`;
+}
+
+function parseTimeKey(key: string): { expireTime: number; leaseId: string } | undefined {
+  const dot = key.indexOf('.');
+  if (dot !== 15) return undefined;
+  return { expireTime: Number(key.slice(0, 15)), leaseId: unescape(key.slice(16)) };
 }
 
 const escape = (leaseId: string): string => Buffer.from(leaseId, 'utf8').toString('base64url');

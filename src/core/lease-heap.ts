@@ -11,6 +11,11 @@ export class LeaseHeap {
     return this.ids.length;
   }
 
+  /** Every scheduled id (unordered). */
+  keys(): IterableIterator<string> {
+    return this.index.keys();
+  }
+
   has(id: string): boolean {
     return this.index.has(id);
   }

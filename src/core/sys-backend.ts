@@ -551,6 +551,41 @@ export function createSystemBackend(core: Core, metrics: Metrics): Backend {
       },
     },
     {
+      pattern: 'quotas/lease-count/?',
+      operations: {
+        list: async () => {
+          const keys = await core.listLeaseCountQuotas();
+          return keys.length === 0 ? undefined : { data: { keys } };
+        },
+      },
+    },
+    {
+      pattern: 'quotas/lease-count/(?<name>[^/]+)',
+      operations: {
+        read: async (req) => {
+          const q = await core.getLeaseCountQuota(req.params['name'] ?? '');
+          if (!q) return undefined;
+          return { data: { name: q.name, path: q.path, type: 'lease-count', max_leases: q.maxLeases, counter: core.expiration.quotaUsage(q.name), inheritable: true, role: '' } };
+        },
+        update: async (req) => {
+          const name = req.params['name'] ?? '';
+          const { values, present, warnings } = parseFields({ path: field.string(), max_leases: field.int(), role: field.string(), inheritable: field.bool() }, req.data);
+          const old = await core.getLeaseCountQuota(name);
+          const maxLeases = present.has('max_leases') ? values.max_leases : (old?.maxLeases ?? 0);
+          if (maxLeases <= 0) throw new LogicalError('max_leases must be greater than zero');
+          let path = present.has('path') ? values.path.replace(/^\/+/, '') : (old?.path ?? '');
+          if (path !== '' && !core.mounts.match(path)) throw new LogicalError(`invalid mount path "${path}": no mount matches it`);
+          if (path.endsWith('*')) path = path.slice(0, -1);
+          await core.setLeaseCountQuota({ name, path, maxLeases });
+          return warnings.length > 0 ? { warnings } : undefined;
+        },
+        delete: async (req) => {
+          await core.deleteLeaseCountQuota(req.params['name'] ?? '');
+          return undefined;
+        },
+      },
+    },
+    {
       pattern: 'metrics',
       operations: {
         read: async (req) => {

@@ -114,3 +114,70 @@ describe('ExpirationManager', () => {
     a.mgr.stop();
   });
 });
+
+describe('ExpirationManager at scale', () => {
+  it('restores 100,000 leases from the index and expires them on time, in batches', async () => {
+    const store = SqliteBackend.open({ path: ':memory:' });
+    const clock = { now: 1_000_000 };
+    const a = setup(store, clock);
+    await a.mgr.restore();
+    const N = 100_000;
+    // Expiries spread over 100 s; registered concurrently so group commit batches them.
+    for (let i = 0; i < N; i += 5000) {
+      await Promise.all(
+        Array.from({ length: 5000 }, (_, j) => a.mgr.register(lease(`pki/issue/web/${String(i + j).padStart(6, '0')}`, clock.now + 1 + ((i + j) % 100_000), `tok${(i + j) % 50}`))),
+      );
+    }
+    a.mgr.stop();
+
+    const b = setup(store, clock);
+    expect(await b.mgr.startRestore()).toBe(N);
+    expect(b.mgr.size).toBe(N);
+    // Half-way through the window, exactly the first half has expired; nothing early.
+    clock.now += 50_000;
+    await b.mgr.processExpired();
+    expect(b.revokedSecrets.length).toBe(50_000);
+    expect(b.mgr.size).toBe(50_000);
+    clock.now += 50_000;
+    await b.mgr.processExpired();
+    expect(b.revokedSecrets.length).toBe(N);
+    expect(await store.list('sys/expire/by-time/')).toEqual([]);
+    b.mgr.stop();
+  }, 120_000);
+
+  it('keeps the index in step with renewals', async () => {
+    const store = SqliteBackend.open({ path: ':memory:' });
+    const clock = { now: 0 };
+    const a = setup(store, clock);
+    await a.mgr.restore();
+    await a.mgr.register(lease('secret/creds/x/ren', 100));
+    const l = (await a.mgr.get('secret/creds/x/ren'))!;
+    await a.mgr.update({ ...l, expireTime: 5_000 });
+    a.mgr.stop();
+    const b = setup(store, clock);
+    await b.mgr.restore();
+    clock.now = 1_000;
+    await b.mgr.processExpired();
+    expect(b.revokedSecrets).toEqual([]);
+    clock.now = 5_000;
+    await b.mgr.processExpired();
+    expect(b.revokedSecrets).toEqual(['secret/creds/x/ren']);
+    b.mgr.stop();
+  });
+
+  it('enforces lease-count quotas by path and frees slots on revocation', async () => {
+    const store = SqliteBackend.open({ path: ':memory:' });
+    const a = setup(store, { now: 0 });
+    await a.mgr.restore();
+    a.mgr.setQuota({ name: 'pki', path: 'pki/', maxLeases: 2 });
+    await a.mgr.register(lease('pki/issue/a/1', 1000));
+    await a.mgr.register(lease('pki/issue/a/2', 1000));
+    await expect(a.mgr.register(lease('pki/issue/a/3', 1000))).rejects.toMatchObject({ status: 429, message: 'lease count quota exceeded' });
+    await a.mgr.register(lease('secret/other/1', 1000)); // outside the quota's path
+    expect(a.mgr.quotaUsage('pki')).toBe(2);
+    await a.mgr.revoke('pki/issue/a/1');
+    await a.mgr.register(lease('pki/issue/a/3', 1000));
+    expect(a.mgr.quotaUsage('pki')).toBe(2);
+    a.mgr.stop();
+  });
+});

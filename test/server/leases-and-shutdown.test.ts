@@ -34,6 +34,25 @@ describe('leases over HTTP', () => {
     expect((await root.list('sys/leases/lookup/auth/token/create/')).status).toBe(404);
   });
 
+  it('refuses new leases past a lease-count quota with 429, and frees slots on revocation', async () => {
+    await root.put('sys/leases/revoke-prefix/auth/token/create');
+    expect((await root.post('sys/quotas/lease-count/tokens', { path: 'auth/token/', max_leases: 2 })).status).toBe(204);
+    const q = await root.get('sys/quotas/lease-count/tokens');
+    expect(q.body['data']).toMatchObject({ name: 'tokens', path: 'auth/token/', type: 'lease-count', max_leases: 2 });
+    const t1 = await root.post('auth/token/create', { policies: ['default'], ttl: '1h' });
+    await root.post('auth/token/create', { policies: ['default'], ttl: '1h' });
+    const over = await root.post('auth/token/create', { policies: ['default'], ttl: '1h' });
+    expect(over.status).toBe(429);
+    expect(over.body).toEqual({ errors: ['lease count quota exceeded'] });
+    // The refused request left no token behind.
+    expect((await root.list<{ data: { keys: string[] } }>('auth/token/accessors')).body.data.keys.length).toBe(3); // root + 2
+    await root.post('auth/token/revoke', { token: (t1.body['auth'] as { client_token: string }).client_token });
+    expect((await root.post('auth/token/create', { policies: ['default'], ttl: '1h' })).status).toBe(200);
+    expect((await root.delete('sys/quotas/lease-count/tokens')).status).toBe(204);
+    expect((await root.post('auth/token/create', { policies: ['default'], ttl: '1h' })).status).toBe(200);
+    expect((await root.post('sys/quotas/lease-count/bad', { path: 'nomount/', max_leases: 1 })).status).toBe(400);
+  });
+
   it('needs sudo to list leases', async () => {
     await root.put('sys/policies/acl/lease-reader', { policy: 'path "sys/leases/lookup/*" { capabilities = ["list"] }' });
     const made = await root.post('auth/token/create', { policies: ['lease-reader'] });
