@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
-import type { TLSSocket } from 'node:tls';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import type { Core, HttpOperation } from '../core/core.js';
 import { LogicalError } from '../core/logical.js';
 import { parseGoBool } from '../core/fields.js';
@@ -83,6 +83,19 @@ function clientToken(headers: Record<string, string>): string {
   const auth = headers['authorization'];
   if (auth && /^bearer /i.test(auth)) return auth.slice(7).trim();
   return '';
+}
+
+/** The client's certificate chain as presented (DER, leaf first), for cert auth. */
+function peerCertificateChain(socket: TLSSocket): Buffer[] {
+  const out: Buffer[] = [];
+  let cert = socket.getPeerCertificate(true) as DetailedPeerCertificate | undefined;
+  while (cert && cert.raw && out.length < 10) {
+    out.push(cert.raw);
+    const next = cert.issuerCertificate;
+    if (!next || next === cert || next.raw.equals(cert.raw)) break; // self-signed top of the chain
+    cert = next;
+  }
+  return out;
 }
 
 const tooLarge = (): LogicalError => new LogicalError('http: request body too large', 413);
@@ -237,7 +250,7 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
     const wrapTtl = parseWrapTtl(headers['x-vault-wrap-ttl']);
 
     const socket = c.env?.incoming?.socket as TLSSocket | undefined;
-    const peer = socket && typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate(true) : undefined;
+    const peerChain = socket && typeof socket.getPeerCertificate === 'function' ? peerCertificateChain(socket) : [];
     const res = await core.handle({
       id: requestId,
       operation,
@@ -248,7 +261,7 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
       connection: {
         remoteAddress: socket?.remoteAddress ?? '',
         remotePort: socket?.remotePort ?? 0,
-        ...(peer && peer.raw ? { peerCertificates: [peer.raw] } : {}),
+        ...(peerChain.length > 0 ? { peerCertificates: peerChain } : {}),
       },
       contentType: headers['content-type'] ?? '',
       ...(wrapTtl !== undefined ? { wrapTtl } : {}),

@@ -227,3 +227,18 @@ export function tokenAuth(p: TokenParams): AuthResult {
 
 /** Reads token params stored by any method, filling fields older entries lack. */
 export const storedTokenParams = (raw: Partial<TokenParams> | undefined): TokenParams => ({ ...defaultTokenParams(), ...(raw ?? {}) });
+
+/**
+ * policyutil.EquivalentPolicies: the same set of policies once `default` is left out (the core
+ * adds it to tokens after the method chose their policies). Compared as the core stores token
+ * policies (trimmed, lower-cased), since a role may keep the spelling the client sent.
+ */
+export function equivalentPolicies(a: readonly string[], b: readonly string[]): boolean {
+  const set = (l: readonly string[]): Set<string> => new Set(l.map((p) => p.trim().toLowerCase()).filter((p) => p !== '' && p !== 'default'));
+  const sa = set(a);
+  const sb = set(b);
+  return sa.size === sb.size && [...sa].every((p) => sb.has(p));
+}
+
+/** The TTLs a renewal gets from the role/user the token came from (Vault sets Auth.TTL/MaxTTL from it). */
+export const renewalTtls = (p: TokenParams): { ttl: number; maxTtl: number } => ({ ttl: p.token_ttl, maxTtl: p.token_max_ttl });

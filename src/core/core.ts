@@ -180,16 +180,7 @@ export class Core {
         await this.barrier.unseal(rootKey);
         await this.setupFreshStorage();
         await this.postUnseal();
-        const { token } = await this.tokens.create({
-          parentHash: '',
-          policies: ['root'],
-          displayName: 'root',
-          ttl: 0,
-          renewable: false,
-          type: 'service',
-          path: 'auth/token/root',
-          ...(req.rootTokenId ? { id: req.rootTokenId } : {}),
-        });
+        const token = await this.createRootToken(req.rootTokenId);
         return { ...result, rootToken: token };
       } finally {
         // Shamir stays sealed after init (operators unseal with their new shares); an
@@ -558,6 +549,50 @@ export class Core {
       }
     }
     return issued;
+  }
+
+  /**
+   * Asks the auth method that issued a login token whether it may be renewed, and within which
+   * TTLs (its mount's, narrowed by the role/user). Tokens from auth/token/ have no such check.
+   */
+  async checkAuthRenewal(entry: TokenEntry, connection: ConnectionInfo): Promise<{ defaultTtl: number; maxTtl: number; roleTtl: number }> {
+    const mount = entry.path.startsWith('auth/token/') ? undefined : this.mounts.match(entry.path);
+    const m = mount ? this.mounted.get(routePrefix(mount)) : undefined;
+    const tokenMount = this.mounts.get('auth/token/');
+    const base = m ? this.effectiveTtls(m.entry) : tokenMount ? this.effectiveTtls(tokenMount) : { defaultLeaseTtl: this.defaultLeaseTtl, maxLeaseTtl: this.maxLeaseTtl };
+    if (!m && mount) throw new LogicalError('the auth method that issued this token is no longer mounted');
+    const res = m?.backend.renewAuth
+      ? await m.backend.renewAuth({
+          path: entry.path.slice(routePrefix(m.entry).length),
+          metadata: entry.meta,
+          policies: entry.policies,
+          internalData: entry.internalData ?? {},
+          issueTime: new Date(entry.creationTime),
+          storage: m.view,
+          connection,
+        })
+      : undefined;
+    return {
+      defaultTtl: base.defaultLeaseTtl,
+      maxTtl: minPositive(res?.maxTtl ?? 0, base.maxLeaseTtl),
+      // The role's/user's current TTL wins over the one the token was created with (Vault).
+      roleTtl: res?.ttl && res.ttl > 0 ? Math.min(res.ttl, base.maxLeaseTtl) : 0,
+    };
+  }
+
+  /** A root token: no parent, no TTL, not renewable (init and generate-root). */
+  async createRootToken(id?: string): Promise<string> {
+    const { token } = await this.tokens.create({
+      parentHash: '',
+      policies: ['root'],
+      displayName: 'root',
+      ttl: 0,
+      renewable: false,
+      type: 'service',
+      path: 'auth/token/root',
+      ...(id ? { id } : {}),
+    });
+    return token;
   }
 
   renderAuth(token: string, entry: TokenEntry): RenderedAuth {

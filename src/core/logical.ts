@@ -152,6 +152,25 @@ export interface LeaseContext {
   storage: StorageView;
 }
 
+/** What an auth method sees when one of its login tokens is renewed. */
+export interface AuthRenewContext {
+  /** Path the token was issued on, relative to the mount (e.g. `login`, `login/alice`). */
+  path: string;
+  metadata: Record<string, string>;
+  policies: string[];
+  internalData: Record<string, unknown>;
+  issueTime: Date;
+  storage: StorageView;
+  /** The renewing client's connection (cert auth re-checks the presented certificate). */
+  connection: ConnectionInfo;
+}
+
+/** An auth method's answer to a renewal: the TTLs its role/user now allows (seconds; 0 = mount default). */
+export interface AuthRenewResult {
+  ttl?: number;
+  maxTtl?: number;
+}
+
 export interface Backend {
   /** Mount type, e.g. `kv`, `pki`, `approle`. */
   readonly type: string;
@@ -164,6 +183,11 @@ export interface Backend {
   renewSecret?(ctx: LeaseContext, increment: number): Promise<{ ttl: number; warnings?: string[] }>;
   /** Revoke a lease (delete credentials, revoke certificates …). */
   revokeSecret?(ctx: LeaseContext): Promise<void>;
+  /**
+   * Re-checks a login token on renewal (the role or user still exists, the certificate is still
+   * trusted …). Throw LogicalError to refuse the renewal; return TTL limits to apply.
+   */
+  renewAuth?(ctx: AuthRenewContext): Promise<AuthRenewResult | void>;
 }
 
 export interface MountConfig {

@@ -92,15 +92,7 @@ export class RootGeneration {
         a.collector.reset();
         throw e;
       }
-      const { token } = await this.core.issueToken({
-        parentHash: '',
-        policies: ['root'],
-        displayName: 'root',
-        ttl: 0,
-        renewable: false,
-        type: 'service',
-        path: 'auth/token/root',
-      });
+      const token = await this.core.createRootToken();
       a.encodedToken = xorEncodeToken(token, a.otp);
       this.core.log.info('core: root token generated with a quorum of unseal keys');
     }

@@ -2,7 +2,7 @@
  * `auth/token/`: create (and orphan/role variants), lookup, renew, revoke, accessors and roles,
  * with Vault's rules for policy subsets, orphans, periods and TTL caps (vault/token_store.go).
  */
-import type { Backend, LogicalRequest, LogicalResponse, PathDef } from './logical.js';
+import type { Backend, ConnectionInfo, LogicalRequest, LogicalResponse, PathDef } from './logical.js';
 import { LogicalError } from './logical.js';
 import type { Core } from './core.js';
 import { normalisePolicies } from './core.js';
@@ -219,19 +219,19 @@ export function createTokenBackend(core: Core): Backend {
     return { data: null, issuedToken: issued, warnings };
   };
 
-  const renewToken = async (entry: TokenEntry, increment: number): Promise<{ entry: TokenEntry; warnings: string[] }> => {
+  const renewToken = async (entry: TokenEntry, increment: number, connection: ConnectionInfo): Promise<{ entry: TokenEntry; warnings: string[] }> => {
     if (entry.type === 'batch') throw new LogicalError('batch tokens cannot be renewed');
     if (!entry.renewable) throw new LogicalError('lease is not renewable');
     if (entry.expireTime === 0) return { entry, warnings: [] };
     const now = core.now();
-    const tokenMount = core.mounts.get('auth/token/');
-    const { defaultLeaseTtl, maxLeaseTtl } = tokenMount ? core.effectiveTtls(tokenMount) : { defaultLeaseTtl: core.defaultLeaseTtl, maxLeaseTtl: core.maxLeaseTtl };
+    // Login tokens: the issuing auth method re-checks its role/user and narrows the TTLs.
+    const { defaultTtl: defaultLeaseTtl, maxTtl: maxLeaseTtl, roleTtl } = await core.checkAuthRenewal(entry, connection);
     const warnings: string[] = [];
     let ttl: number;
     if (entry.period > 0) {
       ttl = entry.period;
     } else {
-      ttl = increment > 0 ? increment : entry.ttl || defaultLeaseTtl;
+      ttl = increment > 0 ? increment : roleTtl || entry.ttl || defaultLeaseTtl;
     }
     const maxAt = entry.period > 0 && entry.explicitMaxTtl === 0
       ? Infinity
@@ -245,8 +245,8 @@ export function createTokenBackend(core: Core): Backend {
     return { entry: { ...entry, expireTime, lastRenewalTime: now }, warnings };
   };
 
-  const doRenew = async (entry: TokenEntry, hash: string, increment: number, showToken: string): Promise<LogicalResponse> => {
-    const { entry: next, warnings } = await renewToken(entry, increment);
+  const doRenew = async (req: LogicalRequest, entry: TokenEntry, hash: string, increment: number, showToken: string): Promise<LogicalResponse> => {
+    const { entry: next, warnings } = await renewToken(entry, increment, req.connection);
     await core.tokens.update(hash, { expireTime: next.expireTime, lastRenewalTime: next.lastRenewalTime ?? 0 });
     const leaseId = `${entry.path.replace(/\/+$/, '')}/${hash}`;
     const lease = await core.expiration.get(leaseId);
@@ -318,7 +318,7 @@ export function createTokenBackend(core: Core): Backend {
           if (token.startsWith(BATCH_PREFIX)) throw new LogicalError('batch tokens cannot be renewed');
           const entry = await core.tokens.lookup(token);
           if (!entry) throw new LogicalError('token not found');
-          return doRenew(entry, tokenHash(token), values.increment, token);
+          return doRenew(req, entry, tokenHash(token), values.increment, token);
         },
       },
     },
@@ -329,7 +329,7 @@ export function createTokenBackend(core: Core): Backend {
           const { values } = parseFields({ increment: field.duration() }, req.data);
           const entry = req.token!;
           if (entry.type === 'batch') throw new LogicalError('batch tokens cannot be renewed');
-          return doRenew(entry, tokenHash(entry.id), values.increment, entry.id);
+          return doRenew(req, entry, tokenHash(entry.id), values.increment, entry.id);
         },
       },
     },
@@ -342,7 +342,7 @@ export function createTokenBackend(core: Core): Backend {
           const hash = await core.tokens.hashByAccessor(accessor);
           const entry = await core.tokens.lookupByAccessor(accessor);
           if (!hash || !entry) throw new LogicalError('invalid accessor');
-          return doRenew(entry, hash, values.increment, '');
+          return doRenew(req, entry, hash, values.increment, '');
         },
       },
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAppRoleBackend } from '../../src/auth/approle/backend.js';
-import { AuthHarness, ok } from './harness.js';
+import { AuthHarness, loginAuth, ok } from './harness.js';
 
 async function setup(role: Record<string, unknown> = {}): Promise<{ h: AuthHarness; roleId: string }> {
   const h = new AuthHarness((ctx) => createAppRoleBackend(ctx));
@@ -239,5 +239,31 @@ describe('approle login', () => {
     await ok(h.delete('role/web'));
     expect([...h.store.entries.keys()].filter((k) => k.includes('secret_id/') || k.includes('accessor/'))).toEqual([]);
     expect((await h.write('login', { role_id: roleId, secret_id: s.secret_id })).status).toBe(400);
+  });
+});
+
+describe('approle renewal', () => {
+  it('renews while the role exists, with its current TTLs; refuses once it is deleted (Vault: plain error, 500)', async () => {
+    const { h, roleId } = await setup();
+    const s = await secretId(h);
+    const auth = await loginAuth(h.write('login', { role_id: roleId, secret_id: s.secret_id }));
+    expect(await h.renew(auth)).toEqual({ status: 200, ttls: { ttl: 3600, maxTtl: 14400 } });
+    await ok(h.write('role/web', { token_ttl: '10m', token_max_ttl: '2h' }));
+    expect((await h.renew(auth)).ttls).toEqual({ ttl: 600, maxTtl: 7200 });
+    await ok(h.delete('role/web'));
+    expect(await h.renew(auth)).toEqual({ status: 500, error: 'role "web" does not exist during renewal' });
+  });
+
+  it('does not re-check policies, as Vault\'s approle does not', async () => {
+    const { h, roleId } = await setup();
+    const s = await secretId(h);
+    const auth = await loginAuth(h.write('login', { role_id: roleId, secret_id: s.secret_id }));
+    await ok(h.write('role/web/policies', { token_policies: 'other' }));
+    expect((await h.renew(auth)).status).toBe(200);
+  });
+
+  it('refuses a token without the role name in its internal data', async () => {
+    const { h } = await setup();
+    expect(await h.renew({ policies: ['app'], internalData: {} })).toEqual({ status: 500, error: 'failed to fetch role_name during renewal' });
   });
 });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCertBackend } from '../../src/auth/cert/backend.js';
-import { AuthHarness, ok } from './harness.js';
+import { AuthHarness, loginAuth, ok } from './harness.js';
 import { crl, issue, type Issued } from './pki.js';
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -14,6 +14,7 @@ let stranger: Issued;
 let expired: Issued;
 let serverOnly: Issued;
 let pinned: Issued;
+let sibling: Issued;
 
 beforeAll(async () => {
   root = await issue({ cn: 'Coffer Test Root', ca: true });
@@ -33,6 +34,7 @@ beforeAll(async () => {
   expired = await issue({ cn: 'old', issuer: inter, ekus: [CLIENT_AUTH], notBefore: new Date(Date.now() - 10 * 86400_000), notAfter: new Date(Date.now() - 86400_000) });
   serverOnly = await issue({ cn: 'server', issuer: inter, ekus: [SERVER_AUTH] });
   pinned = await issue({ cn: 'pinned-client', ekus: [CLIENT_AUTH] });
+  sibling = await issue({ cn: 'web-02.example.com', issuer: inter, ekus: [CLIENT_AUTH] });
 });
 
 async function setup(entry: Record<string, unknown> = {}): Promise<AuthHarness> {
@@ -157,5 +159,56 @@ describe('cert login', () => {
     const h = await setup({ token_bound_cidrs: '10.0.0.0/8' });
     expect(await login(h, [leaf, inter])).toEqual({ status: 403, error: 'permission denied' });
     expect((await login(h, [leaf, inter], {}, '10.2.3.4')).status).toBe(200);
+  });
+});
+
+describe('cert renewal', () => {
+  const renewWith = (h: AuthHarness, auth: Parameters<AuthHarness['renew']>[0], chain: Issued[]) => h.renew(auth, { peerCertificates: chain.map((c) => c.der) });
+
+  it('renews over a connection presenting the login certificate, with the entry\'s current TTLs', async () => {
+    const h = await setup({ token_max_ttl: '2h' });
+    const auth = await loginAuth(login(h, [leaf, inter]));
+    expect(await renewWith(h, auth, [leaf, inter])).toEqual({ status: 200, ttls: { ttl: 3600, maxTtl: 7200 } });
+    await ok(h.write('certs/web', { token_ttl: '30m' }));
+    expect((await renewWith(h, auth, [leaf, inter])).ttls).toEqual({ ttl: 1800, maxTtl: 7200 });
+  });
+
+  it('refuses another certificate: an untrusted one (400), or a trusted one with another identity (500, as Vault)', async () => {
+    const h = await setup();
+    const auth = await loginAuth(login(h, [leaf, inter]));
+    expect(await renewWith(h, auth, [])).toEqual({ status: 400, error: 'client certificate must be supplied' });
+    expect(await renewWith(h, auth, [stranger])).toEqual({ status: 400, error: 'invalid certificate or no client certificate supplied' });
+    expect((await login(h, [sibling, inter])).status).toBe(200);
+    expect(await renewWith(h, auth, [sibling, inter])).toEqual({ status: 500, error: 'client identity during renewal not matching client identity used during login' });
+  });
+
+  it('refuses once a CRL revokes the certificate, the entry is deleted, or its policies change', async () => {
+    const h = await setup();
+    const auth = await loginAuth(login(h, [leaf, inter]));
+    await ok(h.write('crls/issuing', { crl: await crl(inter, ['0abc01']) }));
+    expect(await renewWith(h, auth, [leaf, inter])).toEqual({ status: 400, error: 'no chain matching all constraints could be found for this login certificate' });
+    await ok(h.delete('crls/issuing'));
+    await ok(h.write('certs/web', { token_policies: 'tls-app,extra' }));
+    expect(await renewWith(h, auth, [leaf, inter])).toEqual({ status: 500, error: 'policies have changed, not renewing' });
+    await ok(h.delete('certs/web'));
+    expect(await renewWith(h, auth, [leaf, inter])).toEqual({ status: 400, error: 'invalid certificate or no client certificate supplied' });
+  });
+
+  it('checks only the entry and its policies with disable_binding', async () => {
+    const h = await setup();
+    await ok(h.write('config', { disable_binding: true }));
+    const auth = await loginAuth(login(h, [leaf, inter]));
+    expect((await renewWith(h, auth, [])).status).toBe(200);
+    expect((await renewWith(h, auth, [stranger])).status).toBe(200);
+    await ok(h.delete('certs/web'));
+    expect(await renewWith(h, auth, [leaf, inter])).toEqual({ status: 400, error: 'certificate entry "web" no longer exists, not renewing' });
+  });
+
+  it('renews a pinned certificate login only with that certificate', async () => {
+    const h = await setup();
+    await ok(h.write('certs/pin', { certificate: pinned.pem, token_policies: 'pinned' }));
+    const auth = await loginAuth(login(h, [pinned]));
+    expect((await renewWith(h, auth, [pinned])).status).toBe(200);
+    expect((await renewWith(h, auth, [leaf, inter])).status).toBe(400);
   });
 });

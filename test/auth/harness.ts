@@ -4,7 +4,7 @@
  * pattern matches (LIST paths get a trailing '/'), resolves writes to create/update through the
  * existence check, and maps results and LogicalErrors to the status a client would see.
  */
-import type { Backend, BackendContext, ConnectionInfo, LogicalResponse, Operation } from '../../src/core/logical.js';
+import type { AuthRenewResult, AuthResult, Backend, BackendContext, ConnectionInfo, LogicalResponse, Operation } from '../../src/core/logical.js';
 import { LogicalError } from '../../src/core/logical.js';
 import { StorageView, type KeyValueStore } from '../../src/core/storage-view.js';
 import type { TxnOp } from '../../src/storage/physical.js';
@@ -123,6 +123,31 @@ export class AuthHarness {
     }
   }
 
+  /**
+   * Renews a login token the way the core asks the backend: with the token's policies (as the
+   * core stores them: lower-cased, `default` added), metadata and internalData from the login.
+   */
+  async renew(auth: AuthResult, connection?: Partial<ConnectionInfo>): Promise<{ status: number; error?: string; ttls?: AuthRenewResult }> {
+    if (!this.backend.renewAuth) throw new Error(`backend ${this.backend.type} has no renewAuth`);
+    const policies = new Set(auth.policies.map((p) => p.trim().toLowerCase()).filter((p) => p !== ''));
+    if (!auth.noDefaultPolicy) policies.add('default');
+    try {
+      const ttls = await this.backend.renewAuth({
+        path: 'login',
+        metadata: { ...(auth.metadata ?? {}) },
+        policies: [...policies].sort(),
+        internalData: { ...(auth.internalData ?? {}) },
+        issueTime: new Date(this.nowMs),
+        storage: this.view,
+        connection: { ...this.connection, ...(connection ?? {}) },
+      });
+      return { status: 200, ...(ttls ? { ttls } : {}) };
+    } catch (e) {
+      if (e instanceof LogicalError) return { status: e.status, error: e.message };
+      throw e;
+    }
+  }
+
   read(path: string, data?: Record<string, unknown>): Promise<Result> {
     return this.call('read', path, data);
   }
@@ -142,4 +167,12 @@ export async function ok(p: Promise<Result>): Promise<Record<string, unknown>> {
   const r = await p;
   if (r.status !== 200 && r.status !== 204) throw new Error(`expected success, got ${r.status}: ${r.error ?? ''}`);
   return (r.data ?? {}) as Record<string, unknown>;
+}
+
+/** The AuthResult of a successful login; throws with the error otherwise. */
+export async function loginAuth(p: Promise<Result>): Promise<AuthResult> {
+  const r = await p;
+  const auth = r.response?.auth;
+  if (r.status !== 200 || !auth) throw new Error(`expected a login, got ${r.status}: ${r.error ?? ''}`);
+  return auth;
 }

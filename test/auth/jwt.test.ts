@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createJwtBackend } from '../../src/auth/jwt/backend.js';
-import { AuthHarness, T0, ok } from './harness.js';
+import { AuthHarness, T0, loginAuth, ok } from './harness.js';
 import { hmacJwt, json, signJwt, startHttpsServer, unsignedJwt, type TestHttpsServer } from './jwt-helpers.js';
 
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -209,5 +209,19 @@ describe('jwt login with a JWKS URL over HTTPS', () => {
     expect((await h.write('login', { role: 'dev', jwt: signJwt('ES256', forged.privateKey, claims(), { kid: 'k9' }) })).status).toBe(400);
     expect(server.requests.length - fetchesBefore).toBe(3);
     expect(server.requests.every((r) => r.method === 'GET' && r.path === '/jwks')).toBe(true);
+  });
+});
+
+describe('jwt renewal', () => {
+  it('renews with the role\'s current TTLs while the role exists, refuses once it is deleted (Vault: plain error, 500)', async () => {
+    const h = await withPubkeys({ token_max_ttl: '1h' });
+    const auth = await loginAuth(h.write('login', { role: 'dev', jwt: signJwt('ES256', ec.privateKey, claims()) }));
+    expect(await h.renew(auth)).toEqual({ status: 200, ttls: { ttl: 900, maxTtl: 3600 } });
+    // The JWT itself may have expired meanwhile: renewal only looks at the role.
+    h.advance(3600);
+    await ok(h.write('role/dev', { token_ttl: '2m' }));
+    expect((await h.renew(auth)).ttls).toEqual({ ttl: 120, maxTtl: 3600 });
+    await ok(h.delete('role/dev'));
+    expect(await h.renew(auth)).toEqual({ status: 500, error: 'role dev does not exist during renewal' });
   });
 });

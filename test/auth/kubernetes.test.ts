@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { createKubernetesBackend } from '../../src/auth/kubernetes/backend.js';
-import { AuthHarness, T0, ok } from './harness.js';
+import { AuthHarness, T0, loginAuth, ok } from './harness.js';
 import { json, signJwt, startHttpsServer, unsignedJwt, type TestHttpsServer } from './jwt-helpers.js';
 
 const saKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -199,5 +199,19 @@ describe('kubernetes login', () => {
     expect((await h.write('login', { role: 'nope', jwt: saJwt() })).error).toBe('invalid role name "nope"');
     expect(await h.write('login', { role: 'web', jwt: saJwt() })).toEqual({ status: 403, error: 'permission denied' });
     expect((await h.write('login', { role: 'web', jwt: saJwt() }, { remoteAddress: '10.0.0.7' })).status).toBe(200);
+  });
+});
+
+describe('kubernetes renewal', () => {
+  it('renews with the role\'s current TTLs while the role exists, refuses once it is deleted (Vault: plain error, 500)', async () => {
+    const { h } = await setup({ role: { token_max_ttl: '1h' } });
+    const auth = await loginAuth(h.write('login', { role: 'web', jwt: saJwt() }));
+    expect(await h.renew(auth)).toEqual({ status: 200, ttls: { ttl: 1200, maxTtl: 3600 } });
+    await ok(h.write('role/web', { token_ttl: '5m' }));
+    expect((await h.renew(auth)).ttls).toEqual({ ttl: 300, maxTtl: 3600 });
+    const reviewsBefore = server.requests.length;
+    await ok(h.delete('role/web'));
+    expect(await h.renew(auth)).toEqual({ status: 500, error: 'role web does not exist during renewal' });
+    expect(server.requests.length).toBe(reviewsBefore); // renewal does not ask the API server again, as in Vault
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { blocksAreSubset, parseCidr, parseIp, remoteAddrAllowed } from '../../src/auth/cidr.js';
 import { globMatch } from '../../src/auth/glob.js';
 import { LoginLockout } from '../../src/auth/lockout.js';
-import { applyLegacyTokenFields, applyTokenFields, defaultTokenParams, tokenAuth } from '../../src/auth/tokenutil.js';
+import { applyLegacyTokenFields, applyTokenFields, defaultTokenParams, equivalentPolicies, tokenAuth } from '../../src/auth/tokenutil.js';
 import { parseSecretIdMetadata } from '../../src/auth/approle/metadata.js';
 import { parseLabelSelector, selectorMatches } from '../../src/auth/kubernetes/label-selector.js';
 import { getClaim, validateBoundClaims } from '../../src/auth/jwt/claims.js';
@@ -107,5 +107,16 @@ describe('small parsers', () => {
     expect(() => validateBoundClaims('string', { admin: 'true' }, { admin: true })).not.toThrow();
     expect(() => validateBoundClaims('string', { n: ['1', '2'] }, { n: 3 })).toThrow(/does not match/);
     expect(() => validateBoundClaims('glob', { o: { x: 1 } }, { o: 'x' })).toThrow(/bound claim is not a string or list/);
+  });
+});
+
+describe('equivalentPolicies', () => {
+  it('compares policy sets ignoring `default`, duplicates, order and case', () => {
+    expect(equivalentPolicies([], [])).toBe(true);
+    expect(equivalentPolicies([], ['default'])).toBe(true);
+    expect(equivalentPolicies(['Dev', 'ops', 'ops'], ['default', 'dev', 'ops'])).toBe(true);
+    expect(equivalentPolicies(['dev'], ['default', 'dev', 'ops'])).toBe(false);
+    expect(equivalentPolicies(['dev', 'admin'], ['dev', 'ops'])).toBe(false);
+    expect(equivalentPolicies(['dev'], [])).toBe(false);
   });
 });

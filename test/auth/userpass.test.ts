@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createUserpassBackend } from '../../src/auth/userpass/backend.js';
 import { DEFAULT_SCRYPT, PasswordHasher } from '../../src/auth/userpass/password-hash.js';
-import { AuthHarness, ok } from './harness.js';
+import { AuthHarness, loginAuth, ok } from './harness.js';
 
 // A cheap scrypt cost keeps the file fast; one test below uses the production parameters.
 const fastHasher = (): PasswordHasher => new PasswordHasher({ ...DEFAULT_SCRYPT, logN: 10 });
@@ -112,5 +112,29 @@ describe('userpass login', () => {
     await ok(h.write('users/legacy', { password_hash: '$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW' }));
     expect((await h.write('login/legacy', { password: 'U*U' })).status).toBe(200);
     expect((await h.write('login/legacy', { password: 'U*V' })).error).toBe('invalid username or password');
+  });
+});
+
+describe('userpass renewal', () => {
+  it('renews with the user\'s current TTLs while its policies are unchanged (case and `default` aside)', async () => {
+    const { h } = await setup({ token_policies: 'Dev,ops', token_max_ttl: '2h' });
+    const auth = await loginAuth(h.write('login/alice', { password: 's3cret' }));
+    expect(await h.renew(auth)).toEqual({ status: 200, ttls: { ttl: 1800, maxTtl: 7200 } });
+    await ok(h.write('users/alice', { token_ttl: '5m', token_policies: 'ops,dev,default' }));
+    expect(await h.renew(auth)).toEqual({ status: 200, ttls: { ttl: 300, maxTtl: 7200 } });
+  });
+
+  it('refuses once the user\'s policies change (Vault: plain error, 500)', async () => {
+    const { h } = await setup();
+    const auth = await loginAuth(h.write('login/alice', { password: 's3cret' }));
+    await ok(h.write('users/alice/policies', { token_policies: 'dev' }));
+    expect(await h.renew(auth)).toEqual({ status: 500, error: 'policies have changed, not renewing' });
+  });
+
+  it('refuses once the user is deleted', async () => {
+    const { h } = await setup();
+    const auth = await loginAuth(h.write('login/alice', { password: 's3cret' }));
+    await ok(h.delete('users/alice'));
+    expect(await h.renew(auth)).toEqual({ status: 400, error: 'user "alice" no longer exists, not renewing' });
   });
 });

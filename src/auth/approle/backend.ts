@@ -4,7 +4,7 @@
  * atomically; failed logins count towards the user lockout keyed by role ID.
  */
 import { randomUUID } from 'node:crypto';
-import type { Backend, BackendContext, LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
+import type { AuthRenewContext, AuthRenewResult, Backend, BackendContext, LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
 import { LogicalError } from '../../core/logical.js';
 import { field, parseFields } from '../../core/fields.js';
 import { formatDuration } from '../../config/duration.js';
@@ -19,6 +19,7 @@ import {
   legacyTokenFields,
   parseBoundCidrs,
   parsePolicies,
+  renewalTtls,
   tokenAuth,
   tokenData,
   tokenFields,
@@ -546,6 +547,19 @@ export function createAppRoleBackend(ctx: BackendContext, opts: AppRoleOptions =
     };
   };
 
+  /**
+   * pathLoginRenew: the role the token was issued for (by name, as kept in internalData) must
+   * still exist; its current token TTLs apply. Vault does not re-check policies here, and it
+   * answers a missing role with a plain error, hence 500.
+   */
+  const renewAuth = async (rc: AuthRenewContext): Promise<AuthRenewResult> => {
+    const name = rc.internalData['role_name'];
+    if (typeof name !== 'string' || name === '') throw new LogicalError('failed to fetch role_name during renewal', 500);
+    const role = await roles.get(rc.storage, name);
+    if (!role) throw new LogicalError(`role ${JSON.stringify(name)} does not exist during renewal`, 500);
+    return renewalTtls(role.token);
+  };
+
   const tidy = async (req: LogicalRequest): Promise<LogicalResponse> => {
     const removed = await secretIds.tidy(req.storage, nowMs());
     return { data: { removed }, warnings: ['Tidy operation successfully started. Any information from the operation will be printed to Vault\'s server logs.'] };
@@ -569,5 +583,5 @@ export function createAppRoleBackend(ctx: BackendContext, opts: AppRoleOptions =
     { pattern: `${ROLE}/secret-id-accessor/destroy/?`, operations: { update: destroyAccessor, delete: destroyAccessor } },
     { pattern: 'tidy/secret-id', operations: { update: tidy } },
   ];
-  return { type: 'approle', paths };
+  return { type: 'approle', paths, renewAuth };
 }

@@ -4,7 +4,7 @@
  * (`crls/:name`) checked against every certificate of a chain, and `login {name?}` with the
  * client certificate chain from the TLS handshake (`req.connection.peerCertificates`).
  */
-import type { Backend, BackendContext, LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
+import type { AuthRenewContext, AuthRenewResult, Backend, BackendContext, LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
 import { LogicalError } from '../../core/logical.js';
 import { field, parseFields } from '../../core/fields.js';
 import type { StorageView } from '../../core/storage-view.js';
@@ -15,8 +15,10 @@ import {
   applyLegacyTokenFields,
   applyTokenFields,
   defaultTokenParams,
+  equivalentPolicies,
   legacyData,
   legacyTokenFields,
+  renewalTtls,
   storedTokenParams,
   tokenAuth,
   tokenData,
@@ -286,9 +288,11 @@ export function createCertBackend(ctx: BackendContext): Backend {
 
   // ------------------------------------------------------------------ login
 
-  const login = async (req: LogicalRequest): Promise<LogicalResponse> => {
-    const { values } = parseFields({ name: field.string() }, req.data);
-    const ders = req.connection.peerCertificates ?? [];
+  /**
+   * verifyCredentials: the trusted entry (one by name, or any) the presented chain leads to with
+   * all constraints and CRLs satisfied; throws Vault's 400s otherwise. Used by login and renewal.
+   */
+  const verifyCredentials = async (storage: StorageView, ders: readonly Buffer[], certName: string): Promise<{ matched: Trusted; client: CertInfo }> => {
     if (ders.length === 0) throw new LogicalError('client certificate must be supplied');
     let presented: CertInfo[];
     try {
@@ -298,47 +302,41 @@ export function createCertBackend(ctx: BackendContext): Backend {
     }
     const client = presented[0]!;
 
-    // Trusted entries: one by name, or all.
-    const names = values.name !== '' ? [values.name.toLowerCase()] : await req.storage.list('cert/');
+    const names = certName !== '' ? [certName.toLowerCase()] : await storage.list('cert/');
     const cas: Trusted[] = [];
     const pinned: Trusted[] = [];
     for (const n of names) {
-      const entry = await getEntry(req.storage, n);
+      const entry = await getEntry(storage, n);
       if (!entry) continue;
       const certs = parsePemCertificates(entry.certificate);
       const first = certs[0];
       if (!first) continue;
       (first.isCA ? cas : pinned).push({ entry, certs });
     }
-    const crls = await loadCrls(req.storage);
+    const crls = await loadCrls(storage);
     const revoked = (chain: readonly CertInfo[]): boolean => chain.some((c) => crls.some((crl) => Object.prototype.hasOwnProperty.call(crl.serials, c.serialDecimal)));
 
     const verification = verifyClientChain(presented, cas.flatMap((t) => t.certs), ctx.now().getTime());
     if (verification.error) throw new LogicalError(`failed to verify client's certificate: ${verification.error}`);
 
-    let matched: Trusted | undefined;
     for (const t of pinned) {
-      if (t.certs[0]!.der.equals(client.der) && !revoked(t.certs) && matchesNames(client, t.entry)) {
-        matched = t;
-        break;
-      }
+      if (t.certs[0]!.der.equals(client.der) && !revoked(t.certs) && matchesNames(client, t.entry)) return { matched: t, client };
     }
-    if (!matched) {
-      if (verification.chains.length === 0) throw new LogicalError('invalid certificate or no client certificate supplied');
-      search: for (const t of cas) {
-        for (const tCert of t.certs) {
-          for (const chain of verification.chains) {
-            if (!chain.some((c) => c.der.equals(tCert.der))) continue;
-            if (!revoked(chain) && matchesNames(client, t.entry)) {
-              matched = t;
-              break search;
-            }
-          }
+    if (verification.chains.length === 0) throw new LogicalError('invalid certificate or no client certificate supplied');
+    for (const t of cas) {
+      for (const tCert of t.certs) {
+        for (const chain of verification.chains) {
+          if (!chain.some((c) => c.der.equals(tCert.der))) continue;
+          if (!revoked(chain) && matchesNames(client, t.entry)) return { matched: t, client };
         }
       }
     }
-    if (!matched) throw new LogicalError('no chain matching all constraints could be found for this login certificate');
+    throw new LogicalError('no chain matching all constraints could be found for this login certificate');
+  };
 
+  const login = async (req: LogicalRequest): Promise<LogicalResponse> => {
+    const { values } = parseFields({ name: field.string() }, req.data);
+    const { matched, client } = await verifyCredentials(req.storage, req.connection.peerCertificates ?? [], values.name);
     const entry = matched.entry;
     if (!remoteAddrAllowed(req.connection.remoteAddress, entry.token.token_bound_cidrs)) throw denied();
     const metadata: Record<string, string> = {
@@ -362,6 +360,32 @@ export function createCertBackend(ctx: BackendContext): Backend {
         },
       },
     };
+  };
+
+  /**
+   * pathLoginRenew: unless `disable_binding`, the renewing connection must again pass
+   * verifyCredentials against the entry the token came from (so a deleted entry, a revoking CRL
+   * or an untrusted certificate refuse with 400) and present the login certificate's subject and
+   * authority key IDs (Vault's plain errors, 500). Then the entry must still exist with the same
+   * policies; its current token TTLs apply. Vault answers a deleted entry (binding disabled)
+   * with an empty response (no renewal); the hook can only refuse, so this refuses with 400.
+   */
+  const renewAuth = async (rc: AuthRenewContext): Promise<AuthRenewResult> => {
+    const certName = rc.metadata['cert_name'] ?? '';
+    const config = await getConfig(rc.storage);
+    if (!config.disable_binding) {
+      const { client } = await verifyCredentials(rc.storage, rc.connection.peerCertificates ?? [], certName);
+      if (rc.internalData['subject_key_id'] !== client.subjectKeyId.toString('base64')) {
+        throw new LogicalError('client identity during renewal not matching client identity used during login', 500);
+      }
+      if (rc.internalData['authority_key_id'] !== client.authorityKeyId.toString('base64')) {
+        throw new LogicalError('client authority identity during renewal not matching client identity used during login', 500);
+      }
+    }
+    const entry = certName === '' ? undefined : await getEntry(rc.storage, certName);
+    if (!entry) throw new LogicalError(`certificate entry ${JSON.stringify(certName)} no longer exists, not renewing`);
+    if (!equivalentPolicies(entry.token.token_policies, rc.policies)) throw new LogicalError('policies have changed, not renewing', 500);
+    return renewalTtls(entry.token);
   };
 
   const paths: PathDef[] = [
@@ -390,5 +414,5 @@ export function createCertBackend(ctx: BackendContext): Backend {
       },
     },
   ];
-  return { type: 'cert', paths };
+  return { type: 'cert', paths, renewAuth };
 }

@@ -6,7 +6,7 @@
  * OIDC discovery and the browser OIDC flow are not implemented.
  */
 import type { KeyObject } from 'node:crypto';
-import type { Backend, BackendContext, LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
+import type { AuthRenewContext, AuthRenewResult, Backend, BackendContext, LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
 import { LogicalError } from '../../core/logical.js';
 import { field, parseFields } from '../../core/fields.js';
 import type { StorageView } from '../../core/storage-view.js';
@@ -17,6 +17,7 @@ import {
   defaultTokenParams,
   legacyData,
   legacyTokenFields,
+  renewalTtls,
   storedTokenParams,
   tokenAuth,
   tokenData,
@@ -376,6 +377,18 @@ export function createJwtBackend(ctx: BackendContext, opts: JwtOptions = {}): Ba
     };
   };
 
+  /**
+   * pathLoginRenew: the role named in internalData must still exist; its current token TTLs
+   * apply. Vault answers a missing role with a plain error, hence 500.
+   */
+  const renewAuth = async (rc: AuthRenewContext): Promise<AuthRenewResult> => {
+    const name = rc.internalData['role'];
+    if (typeof name !== 'string' || name === '') throw new LogicalError('failed to fetch role_name during renewal', 500);
+    const role = await getRole(rc.storage, name);
+    if (!role) throw new LogicalError(`role ${name} does not exist during renewal`, 500);
+    return renewalTtls(role.token);
+  };
+
   const paths: PathDef[] = [
     { pattern: 'login', unauthenticated: true, operations: { update: login } },
     { pattern: 'config', operations: { read: readConfig, update: writeConfig } },
@@ -394,5 +407,5 @@ export function createJwtBackend(ctx: BackendContext, opts: JwtOptions = {}): Ba
       existenceCheck: async (req) => (await getRole(req.storage, param(req.params, 'name'))) !== undefined,
     },
   ];
-  return { type: 'jwt', paths };
+  return { type: 'jwt', paths, renewAuth };
 }

@@ -6,7 +6,7 @@
  * only sees as `permission denied` go to `onRejected` (Vault logs them at debug level).
  */
 import { readFile } from 'node:fs/promises';
-import type { Backend, BackendContext, LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
+import type { AuthRenewContext, AuthRenewResult, Backend, BackendContext, LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
 import { LogicalError } from '../../core/logical.js';
 import { field, parseFields } from '../../core/fields.js';
 import type { StorageView } from '../../core/storage-view.js';
@@ -18,6 +18,7 @@ import {
   defaultTokenParams,
   legacyData,
   legacyTokenFields,
+  renewalTtls,
   storedTokenParams,
   tokenAuth,
   tokenData,
@@ -339,6 +340,18 @@ export function createKubernetesBackend(ctx: BackendContext, opts: KubernetesOpt
     };
   };
 
+  /**
+   * pathLoginRenew: the role named in internalData must still exist; its current token TTLs
+   * apply. Vault answers a missing role with a plain error, hence 500.
+   */
+  const renewAuth = async (rc: AuthRenewContext): Promise<AuthRenewResult> => {
+    const name = rc.internalData['role'];
+    if (typeof name !== 'string' || name === '') throw new LogicalError('failed to fetch role_name during renewal', 500);
+    const role = await getRole(rc.storage, name);
+    if (!role) throw new LogicalError(`role ${name} does not exist during renewal`, 500);
+    return renewalTtls(role.token);
+  };
+
   const paths: PathDef[] = [
     { pattern: 'login', unauthenticated: true, operations: { update: login } },
     { pattern: 'config', operations: { read: readConfig, update: writeConfig, create: writeConfig } },
@@ -357,5 +370,5 @@ export function createKubernetesBackend(ctx: BackendContext, opts: KubernetesOpt
       existenceCheck: async (req) => (await getRole(req.storage, param(req.params, 'name'))) !== undefined,
     },
   ];
-  return { type: 'kubernetes', paths };
+  return { type: 'kubernetes', paths, renewAuth };
 }

@@ -4,7 +4,7 @@
  * passwords take the same path (one KDF run against the user's hash or a dummy one) and get the
  * same 400; failures of existing users count towards the lockout.
  */
-import type { Backend, BackendContext, LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
+import type { AuthRenewContext, AuthRenewResult, Backend, BackendContext, LogicalRequest, LogicalResponse, PathDef } from '../../core/logical.js';
 import { LogicalError } from '../../core/logical.js';
 import { field, parseFields } from '../../core/fields.js';
 import type { StorageView } from '../../core/storage-view.js';
@@ -14,9 +14,11 @@ import {
   applyLegacyTokenFields,
   applyTokenFields,
   defaultTokenParams,
+  equivalentPolicies,
   legacyData,
   legacyTokenFields,
   parsePolicies,
+  renewalTtls,
   storedTokenParams,
   tokenAuth,
   tokenData,
@@ -149,6 +151,19 @@ export function createUserpassBackend(ctx: BackendContext, opts: UserpassOptions
     };
   };
 
+  /**
+   * pathLoginRenew: the user must still exist with the same policies; its current token TTLs
+   * apply. Vault answers a deleted user with an empty response (no renewal, HTTP 204); the hook
+   * can only refuse, so this refuses with 400. Changed policies are Vault's plain error (500).
+   */
+  const renewAuth = async (rc: AuthRenewContext): Promise<AuthRenewResult> => {
+    const name = rc.metadata['username'] ?? '';
+    const user = name === '' ? undefined : await getUser(rc.storage, name);
+    if (!user) throw new LogicalError(`user ${JSON.stringify(name)} no longer exists, not renewing`);
+    if (!equivalentPolicies(user.token.token_policies, rc.policies)) throw new LogicalError('policies have changed, not renewing', 500);
+    return renewalTtls(user.token);
+  };
+
   const paths: PathDef[] = [
     { pattern: `login/${nameGroup('username')}`, unauthenticated: true, operations: { update: login } },
     { pattern: 'users/?', operations: { list: async (req) => listResponse(await req.storage.list('user/')) } },
@@ -160,5 +175,5 @@ export function createUserpassBackend(ctx: BackendContext, opts: UserpassOptions
     { pattern: `${USER}/password`, operations: { update: updatePassword } },
     { pattern: `${USER}/policies`, operations: { update: updatePolicies } },
   ];
-  return { type: 'userpass', paths };
+  return { type: 'userpass', paths, renewAuth };
 }
