@@ -16,6 +16,8 @@ import { createHttpApp } from './api/http.js';
 import { handleListOnClientError } from './api/list-method.js';
 import { SqliteBackend } from './storage/sqlite.js';
 import type { PhysicalBackend } from './storage/physical.js';
+import { RaftBackend, raftBackendOptions } from './storage/raft/index.js';
+import { RaftCluster, JoinOverlayPhysical } from './core/raft-cluster.js';
 import { kvBackendFactory, cubbyholeBackendFactory } from './kv/index.js';
 import { pkiBackendFactory } from './pki/backend.js';
 import { approleBackendFactory, userpassBackendFactory, kubernetesBackendFactory, certBackendFactory, jwtBackendFactory } from './auth/index.js';
@@ -48,9 +50,24 @@ const TLS_VERSIONS: Record<string, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'> 
   tls13: 'TLSv1.3',
 };
 
-export function openPhysical(config: ServerConfig): { physical: PhysicalBackend; storageType: string } {
+/** host:port of a Vault-style address ("https://10.0.0.1:8201" → "10.0.0.1:8201"). */
+function hostPort(addr: string): string {
+  return addr.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+}
+
+export function openPhysical(config: ServerConfig, logger?: Logger): { physical: PhysicalBackend; storageType: string; cluster?: RaftCluster } {
   const s = config.storage;
   switch (s.type) {
+    case 'raft': {
+      if (!config.api_addr) throw new Error(`${s.source}: storage "raft" needs api_addr (the address other nodes and clients reach this node's API at)`);
+      if (!config.cluster_addr) throw new Error(`${s.source}: storage "raft" needs cluster_addr (host:port for node-to-node traffic)`);
+      mkdirSync(s.path, { recursive: true, mode: 0o700 });
+      const log = logger ?? createLogger('info');
+      const raft = RaftBackend.open(raftBackendOptions(s, { clusterAddr: hostPort(config.cluster_addr), logger: log }));
+      const physical = new JoinOverlayPhysical(raft);
+      const cluster = new RaftCluster(raft, physical, { nodeId: raft.nodeId, apiAddr: config.api_addr, clusterAddr: hostPort(config.cluster_addr), log });
+      return { physical, storageType: 'raft', cluster };
+    }
     case 'inmem':
       return { physical: SqliteBackend.open({ path: ':memory:' }), storageType: 'inmem' };
     case 'file': {
@@ -60,7 +77,7 @@ export function openPhysical(config: ServerConfig): { physical: PhysicalBackend;
       return { physical: SqliteBackend.open({ path: join(dir, 'coffer.db') }), storageType: 'file' };
     }
     default:
-      throw new Error(`storage "${s.type}" is not supported yet (supported: file, inmem)`);
+      throw new Error(`storage "${(s as { type: string }).type}" is not supported (supported: file, inmem, raft)`);
   }
 }
 
@@ -111,6 +128,33 @@ function splitHostPort(address: string): { host: string; port: number } {
   return { host: m[1] ?? m[2]!, port: Number(m[3]) };
 }
 
+/** `retry_join`: until this node belongs to a cluster, keep asking each listed leader for a join challenge. */
+function startRetryJoin(cluster: RaftCluster, leaders: string[], logger: Logger): { stop(): void } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  if (leaders.length === 0 || cluster.raft.isInitialized()) return { stop() {} };
+  const attempt = async (): Promise<void> => {
+    for (const leader of leaders) {
+      if (stopped || cluster.joining || cluster.raft.isInitialized()) return;
+      try {
+        await cluster.join(leader);
+        logger.info('raft: retry_join got a challenge; unseal this node to finish joining', { leader });
+        return;
+      } catch (e) {
+        logger.warn('raft: retry_join attempt failed', { leader, error: (e as Error).message });
+      }
+    }
+    if (!stopped) timer = setTimeout(() => void attempt(), 2000);
+  };
+  void attempt();
+  return {
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
 /**
  * Auto-unseal at start and after failures: try now, then retry with exponential backoff
  * (1 s … 60 s), logging the exact cause each time. Never gives up while the server runs.
@@ -141,13 +185,14 @@ function startAutoUnseal(core: Core, logger: Logger): { stop(): void } {
 
 export async function startServer(config: ServerConfig, opts: { dev?: DevOptions; logger?: Logger } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger((config.log_level ?? 'info') as LogLevel);
-  const { physical, storageType } = openPhysical(config);
+  const { physical, storageType, cluster } = openPhysical(config, logger);
   const metrics = new Metrics();
   const environment = config.environment ?? process.env['COFFER_ENVIRONMENT'];
   const seal = buildSeal(activeSeal(config), physical, environment);
   const source = migrationSourceSeal(config);
   const migrateFrom = source ? buildSeal(source, physical, environment) : undefined;
   const core = new Core({
+    ...(cluster ? { cluster } : {}),
     seal,
     ...(migrateFrom ? { migrateFrom } : {}),
     physical,
@@ -158,7 +203,8 @@ export async function startServer(config: ServerConfig, opts: { dev?: DevOptions
     ...(config.cluster_name ? { clusterName: config.cluster_name } : {}),
     ...(config.api_addr ? { apiAddr: config.api_addr } : {}),
   });
-  core.registerBackend('system', () => createSystemBackend(core, metrics));
+  cluster?.attach(core);
+  core.registerBackend('system', () => createSystemBackend(core, metrics, cluster));
   core.registerBackend('token', () => createTokenBackend(core));
   core.registerBackend('kv', kvBackendFactory);
   core.registerBackend('cubbyhole', cubbyholeBackendFactory);
@@ -181,7 +227,8 @@ export async function startServer(config: ServerConfig, opts: { dev?: DevOptions
   const autoUnseal = startAutoUnseal(core, logger);
   metrics.unsealed.set(core.sealed ? 0 : 1);
 
-  const app = createHttpApp({ core, metrics, logger, maxRequestSize: config.listeners[0]?.max_request_size });
+  const app = createHttpApp({ core, metrics, logger, maxRequestSize: config.listeners[0]?.max_request_size, ...(cluster ? { cluster } : {}) });
+  const retryJoin = cluster && config.storage.type === 'raft' ? startRetryJoin(cluster, config.storage.retry_join.map((r) => r.leader_api_addr), logger) : undefined;
   const listener = getRequestListener(app.fetch);
   const servers: Array<http.Server | https.Server> = [];
   const addresses: RunningServer['addresses'] = [];
@@ -219,6 +266,7 @@ export async function startServer(config: ServerConfig, opts: { dev?: DevOptions
       for (const s of servers) s.closeAllConnections?.();
       await closed;
       autoUnseal.stop();
+      retryJoin?.stop();
       await core.sealVault();
       seal.close?.();
       migrateFrom?.close?.();

@@ -5,9 +5,12 @@
 import { Hono, type Context } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
-import type { Core, HttpOperation } from '../core/core.js';
+import { StandbyError, type Core, type HttpOperation } from '../core/core.js';
+import type { RaftCluster } from '../core/raft-cluster.js';
+import { forwardToActive } from './forwarding.js';
+import { Readable } from 'node:stream';
 import { LogicalError } from '../core/logical.js';
-import { parseGoBool } from '../core/fields.js';
+import { field, parseFields, parseGoBool } from '../core/fields.js';
 import { parseDuration } from '../config/duration.js';
 import { decodeBody } from './request-body.js';
 import { renderEnvelope, isEmptyResponse, errorBody } from './envelope.js';
@@ -21,6 +24,8 @@ export const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024;
 
 export interface HttpOptions {
   core: Core;
+  /** Integrated storage: join handshake endpoints and forwarding. */
+  cluster?: RaftCluster;
   metrics: Metrics;
   logger: Logger;
   maxRequestSize?: number;
@@ -193,13 +198,56 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
       }
       case 'sys/leader': {
         if (method !== 'GET') return errors(405, []);
-        const r = lifecycle.leader(core);
+        const r = await lifecycle.leader(core, opts.cluster?.raft);
         return json(r.status, r.body);
       }
     }
 
+    let rawBody: Buffer | undefined;
+    const jsonBody = async (): Promise<Record<string, unknown>> => {
+      rawBody = await readBody(c, headers, maxSize);
+      return decodeBody(rawBody, headers['content-type']);
+    };
+    const forward = async (e: StandbyError): Promise<Response> => {
+      if (method === 'POST' || method === 'PUT' || method === 'PATCH') rawBody ??= await readBody(c, headers, maxSize);
+      return forwardToActive(e.active, { method, rawUrl, headers, body: rawBody, noForward: headers['x-vault-no-request-forwarding'] !== undefined || path.startsWith('sys/storage/raft/snapshot') });
+    };
+
+    if (opts.cluster && path.startsWith('sys/storage/raft/')) {
+      const cluster = opts.cluster;
+      const write = method === 'POST' || method === 'PUT';
+      try {
+        switch (path) {
+          case 'sys/storage/raft/join': {
+            if (!write) return errors(405, []);
+            const { values } = parseFields({ leader_api_addr: field.string(), leader_ca_cert: field.string(), retry: field.bool() }, await jsonBody());
+            if (!/^https?:\/\//.test(values.leader_api_addr)) throw new LogicalError('leader_api_addr must be an http:// or https:// URL');
+            await cluster.join(values.leader_api_addr, values.leader_ca_cert || undefined);
+            return json(200, { joined: true });
+          }
+          case 'sys/storage/raft/bootstrap/challenge': {
+            if (!write) return errors(405, []);
+            const { values } = parseFields({ server_id: field.string() }, await jsonBody());
+            if (core.sealed) throw new LogicalError('Vault is sealed', 503);
+            if (core.standby) throw new StandbyError(await core.activeNode());
+            return json(200, { data: await cluster.issueChallenge(values.server_id) });
+          }
+          case 'sys/storage/raft/bootstrap/answer': {
+            if (!write) return errors(405, []);
+            const { values } = parseFields({ server_id: field.string(), answer: field.string(), cluster_addr: field.string() }, await jsonBody());
+            if (core.sealed) throw new LogicalError('Vault is sealed', 503);
+            if (core.standby) throw new StandbyError(await core.activeNode());
+            return json(200, { data: await cluster.answerChallenge(values.server_id, values.answer) });
+          }
+        }
+      } catch (e) {
+        if (e instanceof StandbyError) return forward(e);
+        throw e;
+      }
+    }
+
     if (path.startsWith('sys/generate-root/') || path.startsWith('sys/rekey/') || path.startsWith('sys/rekey-recovery-key/')) {
-      const r = await quorumEndpoint(core, path, method, () => body(c));
+      const r = await quorumEndpoint(core, path, method, () => jsonBody());
       if (r) return r.status === 204 ? new Response(null, { status: 204, headers: JSON_HEADERS }) : json(r.status, r.body);
     }
 
@@ -233,7 +281,8 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
       case 'POST':
       case 'PUT':
         operation = 'write';
-        data = await body(c);
+        // Snapshot restores stream their body straight into storage; everything else is JSON.
+        data = isSnapshotUpload(path) ? {} : await jsonBody();
         break;
       case 'PATCH': {
         const ct = headers['content-type'] ?? '';
@@ -241,7 +290,7 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
           throw new LogicalError(`PATCH requires Content-Type of application/merge-patch+json, provided ${ct}`, 415);
         }
         operation = 'patch';
-        data = await body(c);
+        data = await jsonBody();
         break;
       }
       default:
@@ -251,27 +300,35 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
 
     const socket = c.env?.incoming?.socket as TLSSocket | undefined;
     const peerChain = socket && typeof socket.getPeerCertificate === 'function' ? peerCertificateChain(socket) : [];
-    const res = await core.handle({
-      id: requestId,
-      operation,
-      path,
-      data,
-      clientToken: clientToken(headers),
-      headers,
-      connection: {
-        remoteAddress: socket?.remoteAddress ?? '',
-        remotePort: socket?.remotePort ?? 0,
-        ...(peerChain.length > 0 ? { peerCertificates: peerChain } : {}),
-      },
-      contentType: headers['content-type'] ?? '',
-      ...(wrapTtl !== undefined ? { wrapTtl } : {}),
-    });
+    let res;
+    try {
+      res = await core.handle({
+        id: requestId,
+        operation,
+        path,
+        data,
+        clientToken: clientToken(headers),
+        headers,
+        connection: {
+          remoteAddress: socket?.remoteAddress ?? '',
+          remotePort: socket?.remotePort ?? 0,
+          ...(peerChain.length > 0 ? { peerCertificates: peerChain } : {}),
+        },
+        contentType: headers['content-type'] ?? '',
+        ...(wrapTtl !== undefined ? { wrapTtl } : {}),
+        ...(operation === 'write' && isSnapshotUpload(path) && c.env?.incoming ? { bodyStream: c.env.incoming as unknown as Readable } : {}),
+      });
+    } catch (e) {
+      if (e instanceof StandbyError) return forward(e);
+      throw e;
+    }
 
     if (res.renderedAuth && path.startsWith('auth/')) metrics.handleLoginRequest.observe(performance.now() - started);
 
     if (res.raw) {
       const raw = res.raw;
-      const bodyBytes = typeof raw.body === 'string' ? raw.body : new Uint8Array(raw.body);
+      const bodyBytes =
+        raw.body instanceof Readable ? (Readable.toWeb(raw.body) as ReadableStream<Uint8Array>) : typeof raw.body === 'string' ? raw.body : new Uint8Array(raw.body);
       return new Response(raw.status === 204 ? null : bodyBytes, {
         status: raw.status,
         headers: { 'Content-Type': raw.contentType, 'Cache-Control': 'no-store', ...(raw.headers ?? {}) },
@@ -292,6 +349,10 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
   async function body(c: Context<Env>): Promise<Record<string, unknown>> {
     const headers = requestHeaders(c);
     return decodeBody(await readBody(c, headers, maxSize), headers['content-type']);
+  }
+
+  function isSnapshotUpload(path: string): boolean {
+    return path === 'sys/storage/raft/snapshot' || path === 'sys/storage/raft/snapshot-force';
   }
 
   return app;

@@ -42,10 +42,12 @@ export async function health(core: Core, query: Record<string, string>): Promise
   }
   const initialized = await core.isInitialized();
   const sealed = core.sealed;
-  const standby = false; // single node until raft HA lands
+  const standby = core.standby;
+  const standbyOk = parseGoBool(query['standbyok'] ?? '') === true;
   let status: number;
   if (!initialized) status = codes['uninitcode']!;
   else if (sealed) status = codes['sealedcode']!;
+  else if (standby && !standbyOk) status = codes['standbycode']!;
   else status = codes['activecode']!;
   const body: Record<string, unknown> = {
     initialized,
@@ -168,18 +170,21 @@ export async function unseal(core: Core, data: Record<string, unknown>): Promise
   return { status: 200, body: await sealStatus(core) };
 }
 
-export function leader(core: Core): BareResult {
+export async function leader(core: Core, raft?: { stats(): { commitIndex: number; appliedIndex: number } }): Promise<BareResult> {
   if (core.sealed) return { status: 503, body: { errors: ['Vault is sealed'] } };
+  const active = core.haEnabled ? await core.activeNode() : undefined;
+  const stats = raft?.stats();
   return {
     status: 200,
     body: {
-      ha_enabled: false,
-      is_self: false,
-      active_time: '0001-01-01T00:00:00Z',
-      leader_address: '',
-      leader_cluster_address: '',
+      ha_enabled: core.haEnabled,
+      is_self: core.haEnabled ? !core.standby : false,
+      active_time: active?.active_time ?? '0001-01-01T00:00:00Z',
+      leader_address: active?.api_addr ?? '',
+      leader_cluster_address: active ? `https://${active.cluster_addr}` : '',
       performance_standby: false,
       performance_standby_last_remote_wal: 0,
+      ...(stats ? { raft_committed_index: stats.commitIndex, raft_applied_index: stats.appliedIndex } : {}),
     },
   };
 }

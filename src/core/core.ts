@@ -6,6 +6,7 @@
  *
  * The HTTP layer (src/api) turns HTTP into a CoreRequest and renders the CoreResponse.
  */
+import type { Readable } from 'node:stream';
 import type { PhysicalBackend } from '../storage/physical.js';
 import { AesGcmBarrier } from '../seal/barrier.js';
 import {
@@ -50,6 +51,7 @@ export interface CoreRequest {
   connection?: ConnectionInfo;
   wrapTtl?: number;
   rawBody?: Buffer;
+  bodyStream?: Readable;
   contentType?: string;
 }
 
@@ -94,6 +96,44 @@ export interface CoreOptions {
   seal?: CoreSeal;
   /** The seal being migrated away from (a `disabled` seal stanza), if any. */
   migrateFrom?: CoreSeal;
+  /** Integrated storage (raft): HA hooks; absent for a single node on SQLite. */
+  cluster?: ClusterHooks;
+}
+
+/**
+ * What the core needs from replicated storage for HA. Only the leader with current state is
+ * *active* (serves requests); other unsealed nodes are standbys that forward to it.
+ */
+export interface ClusterHooks {
+  /** True when this node leads and has applied an entry of its own term. */
+  isLeader(): boolean;
+  /** Called once the barrier is unsealed, before activation (raft: start the node). */
+  afterBarrierUnsealed(): Promise<void>;
+  /** sys/init on a fresh cluster: called before the barrier is created (raft: bootstrap). */
+  beforeInitialize(): Promise<void>;
+  /** sys/init: called once the new barrier is unsealed and active (raft: persist cluster TLS). */
+  afterInitialize(): Promise<void>;
+  /**
+   * Resolves once this node is confirmed leader by a quorum (raft ReadIndex). An active node calls
+   * it before serving, so a leader that was paused and deposed cannot answer with stale state.
+   */
+  readBarrier(): Promise<void>;
+}
+
+/** Where a standby sends requests: written by the active node into replicated storage. */
+export interface ActiveNodeRecord {
+  node_id: string;
+  api_addr: string;
+  cluster_addr: string;
+  active_time: string;
+}
+
+/** Thrown by the pipeline on a standby: the HTTP layer forwards the request (or redirects). */
+export class StandbyError extends Error {
+  constructor(readonly active: ActiveNodeRecord | undefined) {
+    super(active ? `forward to the active node at ${active.api_addr}` : 'no active Vault instance found');
+    this.name = 'StandbyError';
+  }
 }
 
 /** A pending seal migration: the stored seal differs from the configured one. */
@@ -118,6 +158,9 @@ export class Core {
   readonly store: ReadCache;
   readonly seal: CoreSeal;
   private migration: SealMigration | undefined;
+  /** Unsealed and serving (always true when unsealed without a cluster). */
+  private activated = false;
+  nodeId = '';
   /** Why the configured seal cannot open this barrier (mismatch with no migration source), if so. */
   sealError: string | undefined;
   readonly log: Logger;
@@ -128,6 +171,7 @@ export class Core {
   clusterName: string;
   clusterId = '';
   apiAddr: string;
+  clusterAddr = '';
   activeTime = new Date(0);
 
   mounts = new MountTable();
@@ -161,6 +205,75 @@ export class Core {
     return this.barrier.sealed;
   }
 
+  /** Unsealed but not serving: a raft follower (requests are forwarded to the active node). */
+  get standby(): boolean {
+    return !this.sealed && !this.activated;
+  }
+
+  get haEnabled(): boolean {
+    return this.opts.cluster !== undefined;
+  }
+
+  /** The active node's advertisement, read from (replicated) storage; never this node while it is a standby. */
+  async activeNode(): Promise<ActiveNodeRecord | undefined> {
+    if (this.sealed) return undefined;
+    const record = await new StorageView(this.barrier, 'core/').getJson<ActiveNodeRecord>('ha/active');
+    if (record && record.node_id === this.nodeId && !this.activated) return undefined; // stale: we lost leadership
+    return record;
+  }
+
+  /**
+   * Leadership changed (raft): become active, or step back to standby. Serialised with seal
+   * transitions so a seal and a promotion cannot interleave.
+   */
+  async onLeadershipChange(isLeader: boolean): Promise<void> {
+    await this.serialised(async () => {
+      if (this.sealed) return;
+      if (isLeader && !this.activated) await this.activate();
+      else if (!isLeader && this.activated) {
+        await this.preSeal();
+        this.activated = false;
+        this.log.info('core: lost leadership; now a standby');
+      }
+    });
+  }
+
+  /**
+   * After a raft snapshot restore: the keyring in storage is the snapshot's. If our root key opens
+   * it, reload everything and keep serving; if not (another cluster's snapshot), seal, so that
+   * operators unseal with the snapshot's keys.
+   */
+  async afterSnapshotRestore(): Promise<'active' | 'sealed'> {
+    return this.serialised(async () => {
+      try {
+        await this.barrier.reload();
+      } catch {
+        await this.preSeal();
+        this.activated = false;
+        this.barrier.seal();
+        this.seal.resetProgress();
+        this.log.warn('core: restored a snapshot sealed with other keys; sealed — unseal with the snapshot cluster\'s keys');
+        return 'sealed';
+      }
+      await this.preSeal();
+      await this.activate();
+      return 'active';
+    });
+  }
+
+  /** Loads mounts, tokens, policies and leases and starts serving. */
+  private async activate(): Promise<void> {
+    if (this.opts.cluster) await this.barrier.reload(); // another node may have rotated meanwhile
+    this.store.clear();
+    await this.postUnseal();
+    this.activated = true;
+    if (this.opts.cluster) {
+      const record: ActiveNodeRecord = { node_id: this.nodeId, api_addr: this.apiAddr, cluster_addr: this.clusterAddr, active_time: new Date(this.now()).toISOString() };
+      await new StorageView(this.store, 'core/').putJson('ha/active', record);
+      this.log.info('core: this node is now the active node', { node_id: this.nodeId });
+    }
+  }
+
   registerBackend(type: string, factory: BackendFactory): void {
     this.factories[type] = factory;
   }
@@ -174,12 +287,14 @@ export class Core {
   async initialize(req: InitRequest): Promise<InitResult & { rootToken: string }> {
     return this.serialised(async () => {
       if (await this.isInitialized()) throw new LogicalError('Vault is already initialized');
+      await this.opts.cluster?.beforeInitialize();
       const { rootKey, result } = await this.seal.initialize(req);
       try {
         await this.barrier.initialize(rootKey);
         await this.barrier.unseal(rootKey);
         await this.setupFreshStorage();
-        await this.postUnseal();
+        await this.activate();
+        await this.opts.cluster?.afterInitialize();
         const token = await this.createRootToken(req.rootTokenId);
         return { ...result, rootToken: token };
       } finally {
@@ -187,6 +302,7 @@ export class Core {
         // auto-unseal seal would unseal itself anyway, so it simply stays open.
         if (!this.seal.recoverySeal || this.sealed) {
           await this.preSeal();
+          this.activated = false;
           this.barrier.seal();
         }
         rootKey.fill(0);
@@ -252,7 +368,14 @@ export class Core {
     } finally {
       rootKey.fill(0);
     }
-    await this.postUnseal();
+    if (this.opts.cluster) {
+      await this.opts.cluster.afterBarrierUnsealed();
+      if (!this.opts.cluster.isLeader()) {
+        this.log.info('core: unsealed as a standby');
+        return; // activation follows a leadership event
+      }
+    }
+    await this.activate();
   }
 
   private async migrateStep(m: SealMigration, key: Buffer): Promise<void> {
@@ -294,6 +417,7 @@ export class Core {
     await this.serialised(async () => {
       if (this.sealed) return;
       await this.preSeal();
+      this.activated = false;
       this.barrier.seal();
       this.log.info('core: vault is sealed');
     });
@@ -661,6 +785,17 @@ export class Core {
   async handle(input: CoreRequest): Promise<CoreResponse> {
     const requestId = input.id ?? uuid();
     if (this.sealed) throw new LogicalError('Vault is sealed', 503);
+    if (!this.activated) throw new StandbyError(await this.activeNode());
+    if (this.opts.cluster) {
+      try {
+        await this.opts.cluster.readBarrier();
+      } catch {
+        // Deposed or cut off: the stored active record may still name us; never forward to ourselves.
+        const active = await this.activeNode();
+        if (!active || active.node_id === this.nodeId) throw new LogicalError('no active Vault instance found', 503);
+        throw new StandbyError(active);
+      }
+    }
 
     const path = input.operation === 'list' && !input.path.endsWith('/') ? input.path + '/' : input.path;
     const entry = this.mounts.match(path);
@@ -710,6 +845,7 @@ export class Core {
     if (token) req.token = token;
     if (input.wrapTtl !== undefined) req.wrapTtl = input.wrapTtl;
     if (input.rawBody !== undefined) req.rawBody = input.rawBody;
+    if (input.bodyStream !== undefined) req.bodyStream = input.bodyStream;
     if (input.contentType !== undefined) req.contentType = input.contentType;
     const op = await this.refineOperation(input.operation, def, req);
     const handler = def.operations[op] ?? (op === 'create' ? def.operations.update : op === 'update' ? def.operations.create : undefined);

@@ -4,6 +4,7 @@
  * backend, which returns a LogicalResponse (or throws a LogicalError) that the HTTP layer renders
  * into Vault's JSON envelope.
  */
+import type { Readable } from 'node:stream';
 import type { StorageView } from './storage-view.js';
 import type { TokenEntry } from './token-entry.js';
 
@@ -40,6 +41,8 @@ export interface LogicalRequest {
   wrapTtl?: number;
   /** Raw request body, for the few endpoints that take non-JSON (OCSP, snapshots). */
   rawBody?: Buffer;
+  /** The request body as a stream, for the few endpoints that must not buffer it (snapshot restore). */
+  bodyStream?: Readable;
   contentType?: string;
   /** Set by the core: the caller's ACL grants `sudo` on this path (or the caller is root). */
   hasSudo?: boolean;
@@ -81,7 +84,8 @@ export interface AuthResult {
 export interface RawResponse {
   status: number;
   contentType: string;
-  body: Buffer | string;
+  /** A Readable streams (snapshots); anything else is sent at once. */
+  body: Buffer | string | Readable;
   headers?: Record<string, string>;
 }
 

@@ -9,6 +9,8 @@ import { field, parseFields } from './fields.js';
 import { newMountEntry, normaliseMountPath, routePrefix, type MountEntry } from './mount-table.js';
 import { parseDuration } from '../config/duration.js';
 import type { Metrics } from './metrics.js';
+import type { RaftCluster } from './raft-cluster.js';
+import { createGzip, createGunzip } from 'node:zlib';
 
 function mountView(core: Core, e: MountEntry): Record<string, unknown> {
   return {
@@ -92,7 +94,7 @@ function parseTuneTtl(v: string, current: number): number {
   }
 }
 
-export function createSystemBackend(core: Core, metrics: Metrics): Backend {
+export function createSystemBackend(core: Core, metrics: Metrics, cluster?: RaftCluster): Backend {
   const mountsRead = (table: 'mounts' | 'auth'): LogicalResponse => {
     const data: Record<string, unknown> = {};
     for (const e of core.mounts.all(table).sort((a, b) => a.path.localeCompare(b.path))) data[e.path] = mountView(core, e);
@@ -585,6 +587,7 @@ export function createSystemBackend(core: Core, metrics: Metrics): Backend {
         },
       },
     },
+    ...raftPaths(core, cluster),
     {
       pattern: 'metrics',
       operations: {
@@ -604,4 +607,98 @@ export function createSystemBackend(core: Core, metrics: Metrics): Backend {
   ];
 
   return { type: 'system', paths };
+}
+
+/** sys/storage/raft/*: configuration, membership and snapshots (only with integrated storage). */
+function raftPaths(core: Core, cluster: RaftCluster | undefined): PathDef[] {
+  const need = (): RaftCluster => {
+    if (!cluster) throw new LogicalError('raft storage is not in use');
+    return cluster;
+  };
+  return [
+    {
+      pattern: 'storage/raft/configuration',
+      operations: {
+        read: async () => {
+          const c = need().raft.configuration();
+          return {
+            data: {
+              config: {
+                index: c.index,
+                servers: c.servers.map((s) => ({ node_id: s.node_id, address: s.address, leader: s.leader, voter: s.voter, protocol_version: '\u0003' })),
+              },
+            },
+          };
+        },
+      },
+    },
+    {
+      pattern: 'storage/raft/remove-peer',
+      operations: {
+        update: async (req) => {
+          const { values } = parseFields({ server_id: field.string(), dr_operation_token: field.string() }, req.data);
+          if (values.server_id === '') throw new LogicalError('no server id provided');
+          await need().raft.removePeer(values.server_id);
+          return undefined;
+        },
+      },
+    },
+    {
+      pattern: 'storage/raft/snapshot',
+      rootProtected: false,
+      operations: {
+        read: async () => ({ raw: { status: 200, contentType: 'application/gzip', body: need().raft.snapshotSave().pipe(createGzip()) } }),
+        update: async (req) => {
+          if (!req.bodyStream) throw new LogicalError('snapshot restore needs the snapshot as the request body');
+          await need().raft.snapshotRestore(req.bodyStream.pipe(createGunzip()));
+          setImmediate(() => void core.afterSnapshotRestore());
+          return undefined;
+        },
+      },
+    },
+    {
+      pattern: 'storage/raft/snapshot-force',
+      operations: {
+        update: async (req) => {
+          if (!req.bodyStream) throw new LogicalError('snapshot restore needs the snapshot as the request body');
+          await need().raft.snapshotRestore(req.bodyStream.pipe(createGunzip()));
+          setImmediate(() => void core.afterSnapshotRestore());
+          return undefined;
+        },
+      },
+    },
+    {
+      pattern: 'storage/raft/autopilot/state',
+      operations: {
+        read: async () => {
+          const c = need().raft.configuration();
+          const leader = c.servers.find((s) => s.leader);
+          const voters = c.servers.filter((s) => s.voter);
+          const servers: Record<string, unknown> = {};
+          for (const s of c.servers) {
+            servers[s.node_id] = {
+              id: s.node_id,
+              name: s.node_id,
+              address: s.address,
+              node_status: 'alive',
+              last_contact: '0s',
+              healthy: true,
+              status: s.leader ? 'leader' : s.voter ? 'voter' : 'non-voter',
+              node_type: s.voter ? 'voter' : 'non-voter',
+              version: '1.21.0',
+            };
+          }
+          return {
+            data: {
+              healthy: true,
+              failure_tolerance: Math.max(0, Math.floor((voters.length - 1) / 2)),
+              leader: leader?.node_id ?? '',
+              voters: voters.map((s) => s.node_id),
+              servers,
+            },
+          };
+        },
+      },
+    },
+  ];
 }

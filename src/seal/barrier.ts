@@ -115,6 +115,32 @@ export class AesGcmBarrier {
     this.ring = ring;
   }
 
+  /**
+   * Re-reads the keyring from storage with the root key already in memory. A standby whose
+   * storage was replicated (raft) calls this on becoming active: another node may have rotated
+   * terms or reserved encryption counts since this one unsealed.
+   */
+  async reload(): Promise<void> {
+    const current = this.ring;
+    if (!current) throw new BarrierSealedError();
+    const rootKey = Buffer.from(current.rootKey);
+    try {
+      const blob = await this.physical.get(KEYRING_PATH);
+      if (!blob) throw new BarrierError('keyring missing from storage');
+      const plain = decryptEntry(rootKey, KEYRING_PATH, blob);
+      let ring: Keyring;
+      try {
+        ring = decodeKeyring(plain);
+      } finally {
+        plain.fill(0);
+      }
+      this.ring = ring;
+      wipe(current);
+    } finally {
+      rootKey.fill(0);
+    }
+  }
+
   /** Drops the keyring and zero-fills every key buffer. */
   seal(): void {
     const ring = this.ring;
