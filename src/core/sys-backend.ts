@@ -7,7 +7,7 @@ import { LogicalError } from './logical.js';
 import type { Core } from './core.js';
 import { field, parseFields } from './fields.js';
 import { newMountEntry, normaliseMountPath, routePrefix, type MountEntry } from './mount-table.js';
-import { parseDuration } from '../config/duration.js';
+import { parseDuration, formatDuration } from '../config/duration.js';
 import type { Metrics } from './metrics.js';
 import type { RaftCluster } from './raft-cluster.js';
 import { createGzip, createGunzip } from 'node:zlib';
@@ -494,7 +494,13 @@ export function createSystemBackend(core: Core, metrics: Metrics, cluster?: Raft
     {
       pattern: 'step-down',
       rootProtected: true,
-      operations: { update: async () => undefined },
+      operations: {
+        update: async () => {
+          // Single node: nothing to hand over. Raft: transfer leadership; this node becomes a standby.
+          if (cluster) setImmediate(() => void cluster.raft.transferLeadership().catch(() => undefined));
+          return undefined;
+        },
+      },
     },
     {
       pattern: 'wrapping/wrap',
@@ -609,6 +615,15 @@ export function createSystemBackend(core: Core, metrics: Metrics, cluster?: Raft
   return { type: 'system', paths };
 }
 
+const AUTOPILOT_DEFAULTS = {
+  cleanup_dead_servers: false,
+  last_contact_threshold: '10s',
+  dead_server_last_contact_threshold: '24h0m0s',
+  max_trailing_logs: 1000,
+  min_quorum: 0,
+  server_stabilization_time: '10s',
+};
+
 /** sys/storage/raft/*: configuration, membership and snapshots (only with integrated storage). */
 function raftPaths(core: Core, cluster: RaftCluster | undefined): PathDef[] {
   const need = (): RaftCluster => {
@@ -663,6 +678,42 @@ function raftPaths(core: Core, cluster: RaftCluster | undefined): PathDef[] {
           if (!req.bodyStream) throw new LogicalError('snapshot restore needs the snapshot as the request body');
           await need().raft.snapshotRestore(req.bodyStream.pipe(createGunzip()));
           setImmediate(() => void core.afterSnapshotRestore());
+          return undefined;
+        },
+      },
+    },
+    {
+      pattern: 'storage/raft/autopilot/configuration',
+      operations: {
+        read: async () => {
+          const c = (await core.store.get('core/raft/autopilot')) ? JSON.parse((await core.store.get('core/raft/autopilot'))!.toString('utf8')) : {};
+          return { data: { ...AUTOPILOT_DEFAULTS, ...c } };
+        },
+        update: async (req) => {
+          const { values, present } = parseFields(
+            {
+              cleanup_dead_servers: field.bool(),
+              last_contact_threshold: field.duration(),
+              dead_server_last_contact_threshold: field.duration(),
+              max_trailing_logs: field.int(),
+              min_quorum: field.int(),
+              server_stabilization_time: field.duration(),
+            },
+            req.data,
+          );
+          const raw = await core.store.get('core/raft/autopilot');
+          const cur: Record<string, unknown> = { ...AUTOPILOT_DEFAULTS, ...(raw ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {}) };
+          for (const k of ['last_contact_threshold', 'dead_server_last_contact_threshold', 'server_stabilization_time'] as const) {
+            if (present.has(k)) cur[k] = formatDuration(values[k]);
+          }
+          if (present.has('dead_server_last_contact_threshold') && values.dead_server_last_contact_threshold < 60) {
+            throw new LogicalError('dead_server_last_contact_threshold should not be less than 1m');
+          }
+          if (present.has('cleanup_dead_servers')) cur['cleanup_dead_servers'] = values.cleanup_dead_servers;
+          if (present.has('max_trailing_logs')) cur['max_trailing_logs'] = values.max_trailing_logs;
+          if (present.has('min_quorum')) cur['min_quorum'] = values.min_quorum;
+          if (cur['cleanup_dead_servers'] === true && Number(cur['min_quorum'] ?? 0) < 3) throw new LogicalError('min_quorum must be set when cleanup_dead_servers is set and it should at least be 3');
+          await core.store.put('core/raft/autopilot', Buffer.from(JSON.stringify(cur)));
           return undefined;
         },
       },

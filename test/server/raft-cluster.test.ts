@@ -215,6 +215,27 @@ describe('raft cluster', () => {
     await waitFor(() => health(old), (s) => s === 429, 'the old leader to step down to standby');
   }, 40_000);
 
+  it('hands leadership over on sys/step-down, and keeps autopilot settings', async () => {
+    const old = await leaderNode();
+    expect((await client(old).put('sys/step-down')).status).toBe(204);
+    const next = await waitFor(
+      async () => {
+        for (const n of nodes) if (n !== old && (await health(n).catch(() => 0)) === 200) return n;
+        return undefined;
+      },
+      (n) => n !== undefined,
+      'another node to become active after step-down',
+    );
+    await waitFor(() => health(old), (s) => s === 429, 'the old leader to be a standby');
+    const c = client(next!);
+    expect((await c.post('sys/storage/raft/autopilot/configuration', { cleanup_dead_servers: true, min_quorum: 3, dead_server_last_contact_threshold: '2h' })).status).toBe(204);
+    expect((await c.get('sys/storage/raft/autopilot/configuration')).body['data']).toMatchObject({ cleanup_dead_servers: true, min_quorum: 3, dead_server_last_contact_threshold: '2h0m0s', last_contact_threshold: '10s' });
+    expect((await c.post('sys/storage/raft/autopilot/configuration', { dead_server_last_contact_threshold: '10s' })).status).toBe(400);
+    const state = await c.get<{ data: { healthy: boolean; failure_tolerance: number; voters: string[] } }>('sys/storage/raft/autopilot/state');
+    expect(state.body.data).toMatchObject({ healthy: true, failure_tolerance: 1 });
+    expect(state.body.data.voters.sort()).toEqual(['n1', 'n2', 'n3']);
+  }, 30_000);
+
   it('removes a peer and re-adds it with wiped data', async () => {
     const leader = await leaderNode();
     const victim = nodes.find((n) => n !== leader)!;
