@@ -81,19 +81,4 @@ export function createPkiBackend(ctx: BackendContext, opts: PkiOptions = {}): Pk
   };
 }
 
-/** Mount option naming how many RSA keys per size the mount keeps ready (`options={rsa_key_pool_size=N}`). */
-export const RSA_POOL_OPTION = 'rsa_key_pool_size';
-const MAX_RSA_POOL = 1024;
-
-/** Engine options from the mount's `options` map; a malformed value fails the mount with the reason. */
-export function pkiOptionsFromMount(options: Readonly<Record<string, string>>): PkiOptions {
-  const raw = options[RSA_POOL_OPTION];
-  if (raw === undefined) return {};
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n > MAX_RSA_POOL) {
-    throw new Error(`invalid ${RSA_POOL_OPTION} "${raw}": want an integer from 0 to ${MAX_RSA_POOL}`);
-  }
-  return { rsaPoolSize: n };
-}
-
-export const pkiBackendFactory: BackendFactory = (ctx) => createPkiBackend(ctx, pkiOptionsFromMount(ctx.options));
+export const pkiBackendFactory: BackendFactory = (ctx) => createPkiBackend(ctx);

@@ -8,11 +8,10 @@ import { children, expectTag, implicitCons, integer, oid, readBitString, readOid
 import { signStructure } from './cert-builder.js';
 import { emptySans, parseBasicConstraints, parseGeneralNames, readExtensions, type ParsedSans, type RawExtension } from './cert-parse.js';
 import { basicConstraintsExt } from './extensions.js';
-import { publicKeyFromSpki, publicKeyImportInput, spkiDer, spkiKeyInfo, type PublicKeyInfo } from './keys.js';
+import { publicKeyFromSpki, publicKeyInfo, spkiDer, type PublicKeyInfo } from './keys.js';
 import { nameField, readNameAttributes, type NameAttribute } from './name.js';
 import { OID } from './oids.js';
-import { algorithmForKey, verifyParams, verifySignature } from './signing.js';
-import type { VerifyJob } from './verify-pool.js';
+import { algorithmForKey, verifyWith } from './signing.js';
 
 export interface ParsedCsr {
   der: Buffer;
@@ -22,11 +21,8 @@ export interface ParsedCsr {
   commonName: string;
   serialNumber: string;
   spkiDer: Buffer;
-  /**
-   * Read from the SPKI's DER, not by importing the key (the import is the costly half of a
-   * signature check, done where the check runs). Undefined when the key algorithm or curve is
-   * unknown to us (e.g. an rsaPSS SPKI).
-   */
+  /** Undefined when the key algorithm is unknown to us (e.g. rsaPSS SPKI). */
+  publicKey: KeyObject | undefined;
   keyInfo: PublicKeyInfo | undefined;
   extensions: RawExtension[];
   sans: ParsedSans;
@@ -56,6 +52,15 @@ export function parseCsr(der: Buffer): ParsedCsr {
     }
   }
   const subjectAttrs = readNameAttributes(subject);
+  let publicKey: KeyObject | undefined;
+  let keyInfo: PublicKeyInfo | undefined;
+  try {
+    publicKey = publicKeyFromSpki(spki.raw);
+    keyInfo = publicKeyInfo(publicKey);
+  } catch {
+    publicKey = undefined;
+    keyInfo = undefined;
+  }
   const sans = emptySans();
   let basicConstraints: ParsedCsr['basicConstraints'];
   for (const e of extensions) {
@@ -70,7 +75,8 @@ export function parseCsr(der: Buffer): ParsedCsr {
     commonName: nameField(subjectAttrs, OID.commonName),
     serialNumber: nameField(subjectAttrs, OID.serialNumber),
     spkiDer: spki.raw,
-    keyInfo: spkiKeyInfo(spki.raw),
+    publicKey,
+    keyInfo,
     extensions,
     sans,
     basicConstraints,
@@ -79,33 +85,13 @@ export function parseCsr(der: Buffer): ParsedCsr {
   };
 }
 
-/**
- * What checking the CSR's self-signature takes, as a cloneable job (for a worker thread); undefined
- * when it cannot verify (unknown key, or an algorithm that does not match the key type).
- */
-export function csrVerifyJob(csr: ParsedCsr): VerifyJob | undefined {
-  if (!csr.keyInfo) return undefined;
-  let params;
-  try {
-    params = verifyParams(csr.signatureAlgorithm, csr.keyInfo.type);
-  } catch {
-    return undefined; // an algorithm we do not know
-  }
-  if (!params) return undefined;
-  return { key: publicKeyImportInput(csr.spkiDer), params, data: csr.criDer, signature: csr.signature };
-}
-
-/** Checks the CSR's self-signature on this thread (import + verify). */
 export function verifyCsrSignature(csr: ParsedCsr): boolean {
-  const job = csrVerifyJob(csr);
-  if (!job) return false;
-  let key: KeyObject;
+  if (!csr.publicKey) return false;
   try {
-    key = publicKeyFromSpki(csr.spkiDer);
+    return verifyWith(csr.signatureAlgorithm, csr.publicKey, csr.criDer, csr.signature);
   } catch {
     return false;
   }
-  return verifySignature(job.params, key, job.data, job.signature);
 }
 
 export interface CsrRequest {

@@ -42,18 +42,6 @@ export function generateEcOrEd(type: 'ec' | 'ed25519', bits: number): KeyPair {
   return generateKeyPairSync('ec', { namedCurve: curve });
 }
 
-/** EC / Ed25519 generation on the libuv threadpool (keeps ~80 µs per P-256 key off the event loop). */
-export function generateEcOrEdAsync(type: 'ec' | 'ed25519', bits: number): Promise<KeyPair> {
-  const done = (resolve: (kp: KeyPair) => void, reject: (e: Error) => void) => (err: Error | null, publicKey: KeyObject, privateKey: KeyObject): void => {
-    if (err) reject(err);
-    else resolve({ publicKey, privateKey });
-  };
-  if (type === 'ed25519') return new Promise((resolve, reject) => generateKeyPair('ed25519', undefined, done(resolve, reject)));
-  const curve = CURVE_BY_BITS[bits];
-  if (!curve) return Promise.reject(new Error(`unsupported bit length for EC key: ${bits}`));
-  return new Promise((resolve, reject) => generateKeyPair('ec', { namedCurve: curve }, done(resolve, reject)));
-}
-
 /** RSA key generation on the threadpool (≈275 ms for 2048 bits: never on the event loop). */
 export function generateRsaAsync(bits: number): Promise<KeyPair> {
   return new Promise((resolve, reject) => {
@@ -124,18 +112,11 @@ export function subjectKeyId(spki: Buffer): Buffer {
   return createHash('sha1').update(spkiKeyBits(spki)).digest();
 }
 
-/** How to hand an SPKI to `createPublicKey`: JWK when it can, DER otherwise. Structured-cloneable. */
-export type PublicKeyImport = { key: JsonWebKey; format: 'jwk' } | { key: Buffer; format: 'der'; type: 'spki' };
-
-// Curves Node's JWK import covers; P-224 and compressed points take the DER route.
-const JWK_CURVES: ReadonlySet<string> = new Set(['P-256', 'P-384', 'P-521']);
-
 /**
- * The cheapest import form of an SPKI. JWK is half the cost of OpenSSL 3's DER decoder; anything
- * unusual (compressed points, P-224, other algorithms) goes as DER, whose decoder reports
- * malformed keys itself.
+ * A KeyObject from SPKI DER. Goes through JWK when it can (half the cost of OpenSSL 3's DER
+ * decoder); anything unusual (compressed points, other algorithms) takes the DER route.
  */
-export function publicKeyImportInput(spki: Buffer): PublicKeyImport {
+export function publicKeyFromSpki(spki: Buffer): KeyObject {
   try {
     const [algNode, bitsNode] = children(readOne(spki, TAG.SEQUENCE));
     if (algNode && bitsNode) {
@@ -144,79 +125,26 @@ export function publicKeyImportInput(spki: Buffer): PublicKeyImport {
       const bits = readBitString(bitsNode).bytes;
       if (alg === OID.ecPublicKey && params?.tag === TAG.OID) {
         const crv = CURVE_BY_OID[readOid(params)];
-        if (crv && JWK_CURVES.has(crv) && bits[0] === 4 && bits.length % 2 === 1) {
+        if (crv && bits[0] === 4 && bits.length % 2 === 1) {
           const half = (bits.length - 1) / 2;
-          return { key: { kty: 'EC', crv, x: bits.subarray(1, 1 + half).toString('base64url'), y: bits.subarray(1 + half).toString('base64url') }, format: 'jwk' };
+          return createPublicKey({
+            key: { kty: 'EC', crv, x: bits.subarray(1, 1 + half).toString('base64url'), y: bits.subarray(1 + half).toString('base64url') },
+            format: 'jwk',
+          });
         }
       } else if (alg === OID.ed25519 && bits.length === 32) {
-        return { key: { kty: 'OKP', crv: 'Ed25519', x: bits.toString('base64url') }, format: 'jwk' };
+        return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bits.toString('base64url') }, format: 'jwk' });
       } else if (alg === OID.rsaEncryption) {
         const [n, e] = children(readOne(bits, TAG.SEQUENCE));
         if (n?.tag === TAG.INTEGER && e?.tag === TAG.INTEGER) {
-          return { key: { kty: 'RSA', n: stripZero(n.content).toString('base64url'), e: stripZero(e.content).toString('base64url') }, format: 'jwk' };
+          return createPublicKey({ key: { kty: 'RSA', n: stripZero(n.content).toString('base64url'), e: stripZero(e.content).toString('base64url') }, format: 'jwk' });
         }
       }
     }
   } catch {
-    // fall through to OpenSSL's decoder
-  }
-  return { key: spki, format: 'der', type: 'spki' };
-}
-
-/** A KeyObject from SPKI DER (through {@link publicKeyImportInput}). */
-export function publicKeyFromSpki(spki: Buffer): KeyObject {
-  const input = publicKeyImportInput(spki);
-  if (input.format === 'jwk') {
-    try {
-      return createPublicKey(input);
-    } catch {
-      // e.g. an RSA key Node's JWK import refuses: let the DER decoder judge it
-    }
+    // fall through to OpenSSL's decoder, which reports malformed keys itself
   }
   return createPublicKey({ key: spki, format: 'der', type: 'spki' });
-}
-
-/** Bit length of a big-endian unsigned magnitude (leading zero bytes ignored). */
-function bitLength(b: Buffer): number {
-  const m = stripZero(b);
-  const top = m[0] ?? 0;
-  return top === 0 ? 0 : (m.length - 1) * 8 + (32 - Math.clz32(top));
-}
-
-/**
- * What an SPKI holds, read from its DER without importing it (an OpenSSL 3 import costs ~100 µs:
- * the hot path imports only where the signature is checked, off the event loop). Agrees with
- * {@link publicKeyInfo} for every key Node can import; undefined for algorithms and curves we do
- * not support. The point itself is only checked for its encoding: a point off the curve fails
- * signature verification.
- */
-export function spkiKeyInfo(spki: Buffer): PublicKeyInfo | undefined {
-  try {
-    const [algNode, bitsNode] = children(readOne(spki, TAG.SEQUENCE));
-    if (!algNode || !bitsNode) return undefined;
-    const [algOid, params] = children(algNode);
-    const alg = readOid(algOid!);
-    const bits = readBitString(bitsNode).bytes;
-    if (alg === OID.ecPublicKey) {
-      if (params?.tag !== TAG.OID) return undefined;
-      const curve = CURVE_BY_OID[readOid(params)];
-      if (!curve) return undefined;
-      const size = BITS_BY_CURVE[curve]!;
-      const coord = Math.ceil(size / 8);
-      const ok = (bits[0] === 4 && bits.length === 1 + 2 * coord) || ((bits[0] === 2 || bits[0] === 3) && bits.length === 1 + coord);
-      return ok ? { type: 'ec', bits: size, curve } : undefined;
-    }
-    if (alg === OID.ed25519) return bits.length === 32 ? { type: 'ed25519', bits: 0 } : undefined;
-    if (alg === OID.rsaEncryption) {
-      const [n, e] = children(readOne(bits, TAG.SEQUENCE));
-      if (n?.tag !== TAG.INTEGER || e?.tag !== TAG.INTEGER) return undefined;
-      const modulus = bitLength(n.content);
-      return modulus > 0 && bitLength(e.content) > 0 ? { type: 'rsa', bits: modulus } : undefined;
-    }
-    return undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function stripZero(b: Buffer): Buffer {

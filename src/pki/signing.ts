@@ -1,9 +1,8 @@
 /**
- * Signature algorithms: the AlgorithmIdentifier DER we write, the one-call `crypto.sign` that
- * produces the signature (synchronous, or on the libuv threadpool for the issuance hot path), and
- * verification of signatures we read (CSRs).
+ * Signature algorithms: the AlgorithmIdentifier DER we write, the one-call synchronous
+ * `crypto.sign` that produces the signature, and verification of signatures we read (CSRs).
  */
-import { constants, sign as cryptoSign, verify as cryptoVerify, type KeyObject, type SignKeyObjectInput, type SignPrivateKeyInput } from 'node:crypto';
+import { constants, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { children, DerError, explicit, integer, NULL, oid, readNode, readOid, readSmallInt, seq, TAG, type Node } from './der.js';
 import { publicKeyInfo } from './keys.js';
 import { OID } from './oids.js';
@@ -67,23 +66,12 @@ export function algorithmForKey(key: KeyObject, signatureBits = 0, usePss = fals
   return ed25519Algorithm();
 }
 
-function signKey(alg: SignatureAlgorithm, key: KeyObject): KeyObject | SignKeyObjectInput {
-  return alg.pss ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_LEN[alg.hash!] } : key;
-}
-
 /** One synchronous signature over `data`. */
 export function signWith(alg: SignatureAlgorithm, key: KeyObject, data: Buffer): Buffer {
-  return cryptoSign(alg.hash, data, signKey(alg, key));
-}
-
-/**
- * The same signature computed on the libuv threadpool: the event loop only sets the job up
- * (a few µs), so another core can sign while this one serves requests.
- */
-export function signWithAsync(alg: SignatureAlgorithm, key: KeyObject, data: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    cryptoSign(alg.hash, data, signKey(alg, key) as SignPrivateKeyInput, (err, sig) => (err ? reject(err) : resolve(sig)));
-  });
+  if (alg.pss) {
+    return cryptoSign(alg.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_LEN[alg.hash!] });
+  }
+  return cryptoSign(alg.hash, data, key);
 }
 
 /** Resolves a signatureAlgorithm AlgorithmIdentifier we read (CSR, imported cert) for verification. */
@@ -122,37 +110,18 @@ export function describeAlgId(algId: Node): { hash: HashName | null; pss?: { sal
   }
 }
 
-/** How to check a signature: the hash, and PSS's salt length when the algorithm is RSASSA-PSS. Cloneable. */
-export interface VerifyParams {
-  hash: HashName | null;
-  pssSaltLength?: number;
-}
-
-/**
- * The verification parameters of an AlgorithmIdentifier for a key of `keyType`, or undefined when
- * the algorithm does not belong to that key type (such a signature never verifies).
- */
-export function verifyParams(algId: Node, keyType: string | undefined): VerifyParams | undefined {
+/** Verifies `signature` over `data` with `publicKey`, per the AlgorithmIdentifier read. */
+export function verifyWith(algId: Node, publicKey: KeyObject, data: Buffer, signature: Buffer): boolean {
   const d = describeAlgId(algId);
+  const keyType = publicKey.asymmetricKeyType;
   const expected = d.family === 'ecdsa' ? 'ec' : d.family;
-  if (keyType !== expected) return undefined;
-  return d.pss ? { hash: d.hash, pssSaltLength: d.pss.saltLength } : { hash: d.hash };
-}
-
-/** Checks a signature with verifyParams' answer; any failure (bad key, bad encoding) is false. */
-export function verifySignature(p: VerifyParams, publicKey: KeyObject, data: Buffer, signature: Buffer): boolean {
+  if (keyType !== expected) return false;
   try {
-    if (p.pssSaltLength !== undefined) {
-      return cryptoVerify(p.hash, data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: p.pssSaltLength }, signature);
+    if (d.pss) {
+      return cryptoVerify(d.hash, data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: d.pss.saltLength }, signature);
     }
-    return cryptoVerify(p.hash, data, publicKey, signature);
+    return cryptoVerify(d.hash, data, publicKey, signature);
   } catch {
     return false;
   }
-}
-
-/** Verifies `signature` over `data` with `publicKey`, per the AlgorithmIdentifier read. */
-export function verifyWith(algId: Node, publicKey: KeyObject, data: Buffer, signature: Buffer): boolean {
-  const p = verifyParams(algId, publicKey.asymmetricKeyType);
-  return p !== undefined && verifySignature(p, publicKey, data, signature);
 }
