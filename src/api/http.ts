@@ -44,8 +44,13 @@ function errors(status: number, msgs: string[], data?: Record<string, unknown>):
 }
 
 /** Extracts the API path from the raw URL (before any normalisation) and validates it. */
+/** Paths needing no decoding or segment checks: the common case, answered without allocation-heavy work. */
+const PLAIN_PATH = /^\/v1\/[A-Za-z0-9_\-/]*$/;
+
 export function apiPath(rawUrl: string): string {
-  const pathPart = rawUrl.split('?')[0] ?? '';
+  const q = rawUrl.indexOf('?');
+  const pathPart = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  if (PLAIN_PATH.test(pathPart)) return pathPart.slice(4).replace(/^\/+/, '');
   if (!pathPart.startsWith('/v1/')) throw new LogicalError('not found', 404);
   let decoded: string;
   try {

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID, createHash, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, hash, timingSafeEqual } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -18,7 +18,8 @@ export const uuid = (): string => randomUUID();
 
 export const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
-export const sha256Hex = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
+/** One-shot SHA-256 (crypto.hash avoids a Hash object per call: it sits on every request's path). */
+export const sha256Hex = (s: string | Buffer): string => hash('sha256', s, 'hex');
 
 /** Constant-time string equality (lengths leak, contents do not). */
 export function constantTimeEqual(a: string, b: string): boolean {
