@@ -1,7 +1,10 @@
 /**
  * Standby → active request forwarding. A standby relays the client's request to the active
  * node's api_addr and returns its answer verbatim; it redirects (307) instead when the client
- * asked not to be forwarded, for snapshots (always, like Vault), or when forwarding fails.
+ * asked not to be forwarded, for snapshots (always, like Vault), or when the active node could not
+ * be reached at all. A failure after the request may have been delivered is a 500 (outcome
+ * unknown): redirecting then would tell the client the write can safely be sent again elsewhere,
+ * and treating it as "not applied" is how acknowledged-looking histories go wrong.
  */
 import type { ActiveNodeRecord } from '../core/core.js';
 
@@ -43,7 +46,32 @@ export async function forwardToActive(active: ActiveNodeRecord | undefined, req:
       if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') out.set(k, v);
     });
     return new Response(res.status === 204 || res.status === 304 ? null : await res.arrayBuffer(), { status: res.status, headers: out });
-  } catch {
-    return redirect(); // the active node could not be reached from here: let the client try
+  } catch (e) {
+    // Nothing was delivered: let the client try the active node itself.
+    if (neverDelivered(e)) return redirect();
+    return new Response(JSON.stringify({ errors: [`error forwarding request to the active node: ${describe(e)}; the request may or may not have been applied`] }), {
+      status: 500,
+      headers: JSON_HEADERS,
+    });
   }
+}
+
+/** Connection-establishment failures: the request never left this node. */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function errorCodes(e: unknown): string[] {
+  const cause = (e as { cause?: { code?: unknown; errors?: Array<{ code?: unknown }> } } | undefined)?.cause;
+  if (!cause) return [];
+  const codes = [cause.code, ...(cause.errors ?? []).map((x) => x.code)];
+  return codes.filter((c): c is string => typeof c === 'string');
+}
+
+export function neverDelivered(e: unknown): boolean {
+  const codes = errorCodes(e);
+  return codes.length > 0 && codes.every((c) => CONNECT_FAILURES.has(c));
+}
+
+function describe(e: unknown): string {
+  const codes = errorCodes(e);
+  return codes.length > 0 ? codes.join(', ') : e instanceof Error ? e.message : 'unknown error';
 }
