@@ -147,31 +147,32 @@ export function createHttpApp(opts: HttpOptions): Hono<Env> {
   const app = new Hono<Env>();
   const maxSize = opts.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE;
 
-  app.use('*', async (c, next) => {
-    await next();
-    metrics.httpRequests.inc({ method: c.req.method, code: String(c.res.status) });
-  });
   app.all('/v1/*', async (c) => {
     const rawUrl = c.env?.incoming?.url ?? new URL(c.req.url).pathname + new URL(c.req.url).search;
     const requestId = uuid();
     const started = performance.now();
+    let res: Response;
     try {
-      return await route(c, rawUrl, requestId, started);
+      res = await route(c, rawUrl, requestId, started);
     } catch (e) {
       if (e instanceof LogicalError) {
-        const res = errors(e.status, e.message === 'not found' && e.status === 404 ? [] : [e.message], e.data);
+        res = errors(e.status, e.message === 'not found' && e.status === 404 ? [] : [e.message], e.data);
         // The unread rest of an oversized body would otherwise be parsed as the next request.
         if (e.status === 413) res.headers.set('Connection', 'close');
-        return res;
+      } else {
+        logger.error('request failed', { request_id: requestId, error: (e as Error).message, stack: (e as Error).stack });
+        res = errors(500, ['internal error']);
       }
-      logger.error('request failed', { request_id: requestId, error: (e as Error).message, stack: (e as Error).stack });
-      return errors(500, ['internal error']);
-    } finally {
-      metrics.handleRequest.observe(performance.now() - started);
     }
+    metrics.handleRequest.observe(performance.now() - started);
+    metrics.countHttpRequest(c.req.method, res.status);
+    return res;
   });
 
-  app.all('*', () => errors(404, []));
+  app.all('*', (c) => {
+    metrics.countHttpRequest(c.req.method, 404);
+    return errors(404, []);
+  });
 
   async function route(c: Context<Env>, rawUrl: string, requestId: string, started: number): Promise<Response> {
     const path = apiPath(rawUrl);

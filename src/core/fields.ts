@@ -148,9 +148,16 @@ export interface ParsedFields<F extends FieldMap> {
 export function parseFields<F extends FieldMap>(fields: F, data: Record<string, unknown>): ParsedFields<F> {
   const values: Record<string, unknown> = {};
   const present = new Set<string>();
-  for (const [name, schema] of Object.entries(fields)) {
+  for (const name in fields) {
+    const schema = fields[name]!;
     const has = Object.prototype.hasOwnProperty.call(data, name);
-    if (has) present.add(name);
+    if (!has) {
+      const zero = absentValue(schema);
+      if (zero.cached) {
+        values[name] = zero.value;
+        continue;
+      }
+    } else present.add(name);
     const result = schema.safeParse(has ? data[name] : undefined);
     if (!result.success) {
       const why = result.error.issues.map((i) => i.message).join('; ');
@@ -159,7 +166,24 @@ export function parseFields<F extends FieldMap>(fields: F, data: Record<string, 
     }
     values[name] = result.data;
   }
-  const unknown = Object.keys(data).filter((k) => !(k in fields)).sort();
+  let unknown: string[] = [];
+  for (const k of Object.keys(data)) if (!(k in fields)) unknown.push(k);
+  if (unknown.length > 1) unknown = unknown.sort();
   const warnings = unknown.length > 0 ? [`Endpoint ignored these unrecognized parameters: [${unknown.join(' ')}]`] : [];
   return { values: values as Parsed<F>, present, warnings };
+}
+
+// An absent field's value is its schema's answer for `undefined`: computed once per schema when it
+// is a primitive (most are), so reads with few parameters skip zod entirely. Objects are never
+// shared between requests: those schemas run every time.
+const absentValues = new WeakMap<z.ZodType, { cached: boolean; value?: unknown }>();
+
+function absentValue(schema: z.ZodType): { cached: boolean; value?: unknown } {
+  let hit = absentValues.get(schema);
+  if (!hit) {
+    const r = schema.safeParse(undefined);
+    hit = r.success && (r.data === null || typeof r.data !== 'object') ? { cached: true, value: r.data } : { cached: false };
+    absentValues.set(schema, hit);
+  }
+  return hit;
 }

@@ -30,4 +30,18 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'coffer_process_' });
   }
+
+  // Label children resolved once per (method, code): prom-client hashes the label object on every
+  // inc() otherwise, and this runs on every request.
+  private readonly httpChildren = new Map<string, { inc(): void }>();
+
+  countHttpRequest(method: string, code: number): void {
+    const key = `${method} ${code}`;
+    let child = this.httpChildren.get(key);
+    if (!child) {
+      child = this.httpRequests.labels(method, String(code));
+      this.httpChildren.set(key, child);
+    }
+    child.inc();
+  }
 }

@@ -20,6 +20,8 @@ export interface ReadCacheOptions {
 
 export class ReadCache implements KeyValueStore {
   private readonly entries = new Map<string, Buffer>();
+  /** Parsed, deep-frozen JSON of cached entries, for read-only hot paths (see getSharedJson). */
+  private readonly parsed = new Map<string, unknown>();
   private totalBytes = 0;
   private epoch = 0;
   private readonly maxEntries: number;
@@ -50,6 +52,29 @@ export class ReadCache implements KeyValueStore {
     const startedAt = this.epoch;
     const value = await this.inner.get(key);
     if (value !== undefined && this.epoch === startedAt && value.length <= this.maxEntryBytes) this.insert(key, Buffer.from(value));
+    return value;
+  }
+
+  /**
+   * The entry parsed as JSON and deep-frozen, shared between callers: hot read paths (KV reads)
+   * skip the copy, decode and parse. Callers must not (and cannot) modify it.
+   */
+  async getSharedJson(key: string): Promise<unknown> {
+    if (this.entries.has(key) && this.parsed.has(key)) {
+      const value = this.parsed.get(key);
+      this.hits++;
+      const buf = this.entries.get(key)!;
+      this.entries.delete(key);
+      this.entries.set(key, buf);
+      return value;
+    }
+    const startedAt = this.epoch;
+    const raw = await this.get(key);
+    if (raw === undefined) return undefined;
+    const value = deepFreeze(JSON.parse(raw.toString('utf8')) as unknown);
+    // Only alongside a cached buffer (so eviction and invalidation cover it) and only if nothing
+    // was written meanwhile.
+    if (this.epoch === startedAt && this.entries.has(key)) this.parsed.set(key, value);
     return value;
   }
 
@@ -88,6 +113,7 @@ export class ReadCache implements KeyValueStore {
   clear(): void {
     for (const v of this.entries.values()) v.fill(0);
     this.entries.clear();
+    this.parsed.clear();
     this.totalBytes = 0;
     this.epoch++;
   }
@@ -98,6 +124,7 @@ export class ReadCache implements KeyValueStore {
 
   private invalidate(key: string): void {
     this.epoch++;
+    this.parsed.delete(key);
     const old = this.entries.get(key);
     if (old) {
       this.totalBytes -= old.length;
@@ -111,6 +138,7 @@ export class ReadCache implements KeyValueStore {
     if (old) {
       this.totalBytes -= old.length;
       this.entries.delete(key);
+      this.parsed.delete(key);
     }
     this.entries.set(key, value);
     this.totalBytes += value.length;
@@ -120,6 +148,15 @@ export class ReadCache implements KeyValueStore {
       this.totalBytes -= v.length;
       v.fill(0);
       this.entries.delete(oldest);
+      this.parsed.delete(oldest);
     }
   }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const child of Object.values(v as object)) deepFreeze(child);
+  }
+  return v;
 }

@@ -9,6 +9,8 @@ export interface KeyValueStore {
   txn(ops: TxnOp[]): Promise<void>;
 }
 
+export type DeepReadonly<T> = T extends (infer U)[] ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
 /** A `.` or `..` path segment anywhere in a key. */
 const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 
@@ -38,6 +40,16 @@ export class StorageView {
   async getJson<T>(key: string): Promise<T | undefined> {
     const raw = await this.get(key);
     return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as T);
+  }
+
+  /**
+   * Like getJson, but the value may be shared with other readers and is deep-frozen: for hot
+   * read-only paths. Falls back to a private parse when the store has no shared cache.
+   */
+  async getSharedJson<T>(key: string): Promise<DeepReadonly<T> | undefined> {
+    const store = this.store as KeyValueStore & { getSharedJson?: (k: string) => Promise<unknown> };
+    if (store.getSharedJson) return (await store.getSharedJson(this.full(key))) as DeepReadonly<T> | undefined;
+    return this.getJson<T>(key) as Promise<DeepReadonly<T> | undefined>;
   }
 
   put(key: string, value: Buffer): Promise<void> {

@@ -102,4 +102,61 @@ describe('ReadCache', () => {
     await c.get('b');
     expect(inner.gets).toBe(before + 1);
   });
+
+  describe('shared parsed JSON', () => {
+    const j = (v: unknown) => Buffer.from(JSON.stringify(v));
+
+    it('parses once, shares a deep-frozen value, and skips the store on repeat', async () => {
+      const inner = new SlowStore();
+      inner.data.set('m', j({ a: { b: [1, 2] } }));
+      const c = new ReadCache(inner);
+      const first = (await c.getSharedJson('m')) as { a: { b: number[] } };
+      expect(first).toEqual({ a: { b: [1, 2] } });
+      const gets = inner.gets;
+      const second = await c.getSharedJson('m');
+      expect(second).toBe(first);
+      expect(inner.gets).toBe(gets);
+      expect(Object.isFrozen(first.a.b)).toBe(true);
+      expect(() => first.a.b.push(3)).toThrow(TypeError);
+      // Buffer readers still get their own copies of the bytes.
+      expect(JSON.parse((await c.get('m'))!.toString())).toEqual({ a: { b: [1, 2] } });
+    });
+
+    it('never serves a parsed value that a write, delete, txn, eviction or seal replaced', async () => {
+      const inner = new SlowStore();
+      inner.data.set('k', j({ v: 1 }));
+      inner.data.set('x', j({ v: 'x' }));
+      const c = new ReadCache(inner, { maxEntries: 1 });
+      expect(await c.getSharedJson('k')).toEqual({ v: 1 });
+      await c.put('k', j({ v: 2 }));
+      expect(await c.getSharedJson('k')).toEqual({ v: 2 });
+      await c.txn([{ op: 'put', key: 'k', value: j({ v: 3 }) }]);
+      expect(await c.getSharedJson('k')).toEqual({ v: 3 });
+      await c.getSharedJson('x'); // evicts k (maxEntries 1)
+      inner.data.set('k', j({ v: 4 })); // changed underneath: only visible if k was really evicted
+      expect(await c.getSharedJson('k')).toEqual({ v: 4 });
+      await c.delete('k');
+      expect(await c.getSharedJson('k')).toBeUndefined();
+      inner.data.set('k', j({ v: 5 }));
+      await c.getSharedJson('k');
+      c.clear();
+      inner.data.set('k', j({ v: 6 }));
+      expect(await c.getSharedJson('k')).toEqual({ v: 6 });
+    });
+
+    it('does not keep a value read while a write was in flight', async () => {
+      const inner = new SlowStore();
+      inner.data.set('k', j({ v: 'old' }));
+      const c = new ReadCache(inner);
+      let release!: () => void;
+      inner.gate = new Promise((r) => (release = r));
+      const write = c.put('k', j({ v: 'new' }));
+      const read = c.getSharedJson('k');
+      release();
+      inner.gate = undefined;
+      await write;
+      expect(await read).toEqual({ v: 'old' });
+      expect(await c.getSharedJson('k')).toEqual({ v: 'new' });
+    });
+  });
 });

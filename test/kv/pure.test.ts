@@ -189,15 +189,15 @@ describe('lookupVersion', () => {
   it('re-reads metadata when a listed version record vanished under it', async () => {
     const metas = [metaWith(false), metaWith(true)];
     const store = {
-      readMetadata: async () => metas.shift(),
-      readVersion: async () => undefined,
+      readMetadataShared: async () => metas.shift(),
+      readVersionShared: async () => undefined,
     } as unknown as VersionedKvStore;
     const found = await lookupVersion(store, 'k', 0, Date.parse('2024-02-01T00:00:00Z'));
     expect(found.kind).toBe('gone');
   });
 
   it('fails loudly when metadata keeps naming a record that does not exist', async () => {
-    const store = { readMetadata: async () => metaWith(false), readVersion: async () => undefined } as unknown as VersionedKvStore;
+    const store = { readMetadataShared: async () => metaWith(false), readVersionShared: async () => undefined } as unknown as VersionedKvStore;
     await expect(lookupVersion(store, 'k', 1, 0)).rejects.toThrow(/could not find version data/);
   });
 });

@@ -41,6 +41,23 @@ export class VersionedKvStore {
     return meta;
   }
 
+  /**
+   * Read-only lookups for the read hot path: the records may be shared with other readers and are
+   * frozen (never modify them; read-modify-write paths use readMetadata / readVersion).
+   */
+  async readMetadataShared(key: string): Promise<Readonly<KeyMetadata> | undefined> {
+    if (key === '') return undefined;
+    const meta = await this.view.getSharedJson<KeyMetadata>(METADATA_PREFIX + key);
+    if (meta !== undefined && meta.key !== key) {
+      throw new Error(`kv: metadata record at "${key}" names another key "${meta.key}"`);
+    }
+    return meta as Readonly<KeyMetadata> | undefined;
+  }
+
+  async readVersionShared(key: string, version: number): Promise<Readonly<VersionRecord> | undefined> {
+    return (await this.view.getSharedJson<VersionRecord>(versionKey(key, version))) as Readonly<VersionRecord> | undefined;
+  }
+
   async readVersion(key: string, version: number): Promise<VersionRecord | undefined> {
     return this.view.getJson<VersionRecord>(versionKey(key, version));
   }
@@ -58,7 +75,19 @@ export class VersionedKvStore {
 
 function versionKey(key: string, version: number): string {
   if (!Number.isSafeInteger(version) || version < 1) throw new Error(`kv: invalid version number ${version}`);
-  return `${VERSIONS_PREFIX}${sha256Hex(key)}/${version}`;
+  return `${VERSIONS_PREFIX}${hashedKey(key)}/${version}`;
+}
+
+// The hash of a secret's path names its version records; hot keys are memoised (bounded).
+const hashedKeys = new Map<string, string>();
+function hashedKey(key: string): string {
+  let h = hashedKeys.get(key);
+  if (h === undefined) {
+    h = sha256Hex(key);
+    if (hashedKeys.size >= 10_000) hashedKeys.clear();
+    hashedKeys.set(key, h);
+  }
+  return h;
 }
 
 export const putMetadataOp = (meta: KeyMetadata): TxnOp => ({ op: 'put', key: METADATA_PREFIX + meta.key, value: json(meta) });
